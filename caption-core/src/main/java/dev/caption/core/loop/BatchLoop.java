@@ -93,6 +93,8 @@ public final class BatchLoop implements AutoCloseable {
     private KafkaProducer<String, byte[]> producer;
     /** The batch being collected; the rebalance listener drops records of revoked partitions from it. */
     private final List<ConsumerRecord<String, byte[]>> pending = new ArrayList<>();
+    /** When the first record of the batch being collected arrived. */
+    private long batchStartedNanos;
 
     public BatchLoop(BatchLoopConfig config, BatchProcessor processor, LoopListener listener) {
         this.config = config;
@@ -177,7 +179,8 @@ public final class BatchLoop implements AutoCloseable {
         } catch (BatchAborted e) {
             setHealth(Health.State.STOPPED, "stopped; in-flight batch aborted");
         } catch (FatalLoopError e) {
-            LOG.error("{}: stopping on an unrecoverable error: {}", config.stage(), e.getMessage(), e.getCause());
+            LOG.error("{}: stopping on an unrecoverable error: {}", config.stage(), e.getMessage());
+            LOG.debug("{}: cause", config.stage(), e.getCause());
             setHealth(Health.State.FAILED, e.getMessage());
         } catch (WakeupException | InterruptException e) {
             setHealth(stopping ? Health.State.STOPPED : Health.State.FAILED,
@@ -216,6 +219,9 @@ public final class BatchLoop implements AutoCloseable {
                     break;
                 }
                 throw e;
+            } catch (FencedInstanceIdException e) {
+                throw new FatalLoopError(config.stage() + " was replaced by another consumer with group.instance.id '"
+                        + config.instanceId() + "'", e);
             }
             if (polled.isEmpty()) {
                 continue;
@@ -233,7 +239,8 @@ public final class BatchLoop implements AutoCloseable {
             // records past maxBatch are fetched again by the next poll
             rewind.forEach(consumer::seek);
             if (wasEmpty && !pending.isEmpty()) {
-                deadline = System.nanoTime() + config.maxWait().toNanos();
+                batchStartedNanos = System.nanoTime();
+                deadline = batchStartedNanos + config.maxWait().toNanos();
             }
             if (pending.size() >= config.maxBatch()) {
                 break;
@@ -316,7 +323,8 @@ public final class BatchLoop implements AutoCloseable {
             setHealth(Health.State.UP, "recovered");
         }
         double queue = batch.stream().mapToLong(r -> Math.max(0, polledAt - r.timestamp())).average().orElse(0);
-        listener.onBatchCommitted(new BatchReport(batch.size(), outputs, dead, queue, 0, t1 - t0, t3 - t2));
+        listener.onBatchCommitted(new BatchReport(batch.size(), outputs, dead, queue, t0 - batchStartedNanos,
+                t1 - t0, t3 - t2));
     }
 
     private List<RecordOutcome> processWithRetry(List<ConsumerRecord<String, byte[]>> batch, boolean retry) {

@@ -7,7 +7,7 @@ package dev.caption.core.loop;
  * @param outputs       records produced to output topics
  * @param deadLetters   records sent to the DLQ
  * @param queueMillis   mean time the inputs waited in Kafka (poll time minus record timestamp)
- * @param collectNanos  time spent polling to fill the batch
+ * @param collectNanos  time from the batch's first record to the end of collection (at most about maxWait)
  * @param processNanos  time in the processor, retries included
  * @param commitNanos   time to produce and commit the transaction
  */

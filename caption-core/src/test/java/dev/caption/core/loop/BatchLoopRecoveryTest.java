@@ -106,4 +106,31 @@ class BatchLoopRecoveryTest {
             }
         }
     }
+
+    @Test
+    void aSecondInstanceUnderTheSameIdFencesTheFirstAndNothingIsDuplicated() throws Exception {
+        try (LocalKafkaBroker broker = LocalKafkaBroker.builder().build().start()) {
+            String bootstrap = broker.bootstrapServers();
+            KafkaTestSupport.createTopics(bootstrap, 2, "f.in", "f.out", "f.dlq");
+            List<ProducerRecord<String, byte[]>> inputs = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                inputs.add(record("f.in", "k" + (i % 9), "v" + i));
+            }
+            KafkaTestSupport.produce(bootstrap, inputs);
+            BatchLoopConfig config = UppercaseStage.config(bootstrap, "f.in", "f.dlq").instanceId("same").build();
+            try (BatchLoop first = new BatchLoop(config, UppercaseStage.processor("f.out", 3)).start();
+                 KafkaTestSupport.CommittedReader out = new KafkaTestSupport.CommittedReader(bootstrap, "f.out")) {
+                out.readAtLeast(50, Duration.ofSeconds(60));
+                try (BatchLoop second = new BatchLoop(config, UppercaseStage.processor("f.out", 0)).start()) {
+                    out.readAtLeast(400, Duration.ofSeconds(120));
+                    assertTrue(first.awaitTermination(Duration.ofSeconds(60)), "the fenced instance stops");
+                    assertEquals(Health.State.FAILED, first.health().state());
+                    assertTrue(first.health().detail().contains("fenced") || first.health().detail().contains("replaced"),
+                            first.health().detail());
+                    assertEquals(Health.State.UP, second.health().state());
+                    assertEquals(400, out.readToEnd().size(), "no output twice, none lost");
+                }
+            }
+        }
+    }
 }
