@@ -35,12 +35,15 @@ class BatchLoopRecoveryTest {
 
             BatchLoopConfig config = UppercaseStage.config(bootstrap, "b.in", "b.dlq").instanceId("restart-1")
                     .retryBackoff(Duration.ofMillis(100)).build();
-            try (BatchLoop loop = new BatchLoop(config, UppercaseStage.processor("b.out", 2)).start()) {
+            // 4 ms a record: the remaining 800 take at least 3.2 s, so the stop below lands mid-stream
+            try (BatchLoop loop = new BatchLoop(config, UppercaseStage.processor("b.out", 4)).start()) {
                 try (KafkaTestSupport.CommittedReader out = new KafkaTestSupport.CommittedReader(bootstrap, "b.out")) {
                     out.readAtLeast(200, Duration.ofSeconds(60));
                 }
-                broker.stop();        // mid-stream: the loop is in the middle of the remaining 800
+                long processedBeforeStop = loop.stats().recordsIn();
+                broker.stop();
                 broker.start();
+                assertTrue(processedBeforeStop < 1000, "the broker went down mid-stream: " + processedBeforeStop);
                 try (KafkaTestSupport.CommittedReader out = new KafkaTestSupport.CommittedReader(bootstrap, "b.out")) {
                     out.readAtLeast(1000, Duration.ofSeconds(180));
                     List<ConsumerRecord<String, byte[]>> all = out.readToEnd();
