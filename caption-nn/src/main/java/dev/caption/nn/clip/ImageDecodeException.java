@@ -1,0 +1,13 @@
+package dev.caption.nn.clip;
+
+/** Bytes that are not a decodable image, or an image over the pixel limit. The message is fit for a DLQ reason. */
+public class ImageDecodeException extends RuntimeException {
+
+    public ImageDecodeException(String message) {
+        super(message);
+    }
+
+    public ImageDecodeException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
