@@ -6,7 +6,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-import dev.caption.core.tensor.Tensor;
+import dev.caption.tensor.Tensor;
 
 /**
  * The adapter's output for one image, on {@code caption.prefixes}: a safetensors blob with one tensor

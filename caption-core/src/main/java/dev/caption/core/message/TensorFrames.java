@@ -8,11 +8,11 @@ import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-import dev.caption.core.tensor.DType;
-import dev.caption.core.tensor.Safetensors;
-import dev.caption.core.tensor.SafetensorsBlob;
-import dev.caption.core.tensor.SafetensorsException;
-import dev.caption.core.tensor.Tensor;
+import dev.caption.tensor.DType;
+import dev.caption.tensor.Safetensors;
+import dev.caption.tensor.SafetensorsBlob;
+import dev.caption.tensor.SafetensorsException;
+import dev.caption.tensor.Tensor;
 
 /** The shared safetensors framing of {@link FeatureFrame} and {@link PrefixFrame}: one 2-D float tensor + metadata. */
 final class TensorFrames {

@@ -15,9 +15,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
-import dev.caption.core.tensor.DType;
-import dev.caption.core.tensor.Safetensors;
-import dev.caption.core.tensor.Tensor;
+import dev.caption.tensor.DType;
+import dev.caption.tensor.Safetensors;
+import dev.caption.tensor.Tensor;
 
 class MessageCodecTest {
 

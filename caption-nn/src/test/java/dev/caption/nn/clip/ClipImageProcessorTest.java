@@ -14,9 +14,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-import dev.caption.core.tensor.Safetensors;
-import dev.caption.core.tensor.SafetensorsBlob;
-import dev.caption.core.tensor.Tensor;
+import dev.caption.tensor.Safetensors;
+import dev.caption.tensor.SafetensorsBlob;
+import dev.caption.tensor.Tensor;
 
 /**
  * Against ../shared/fixtures (copied into test resources): HF CLIPImageProcessor (slow, Pillow 9.4.0) outputs for

@@ -1,4 +1,4 @@
-package dev.caption.core.tensor;
+package dev.caption.tensor;
 
 /** A safetensors blob or file that is malformed, truncated, or asks for more than the limits allow. */
 public class SafetensorsException extends RuntimeException {

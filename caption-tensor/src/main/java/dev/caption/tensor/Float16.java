@@ -1,4 +1,4 @@
-package dev.caption.core.tensor;
+package dev.caption.tensor;
 
 /**
  * IEEE 754 binary16 and bfloat16 conversions, bit-exact with PyTorch's {@code .half()} / {@code .bfloat16()}

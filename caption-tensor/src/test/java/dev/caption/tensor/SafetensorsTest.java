@@ -1,4 +1,4 @@
-package dev.caption.core.tensor;
+package dev.caption.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

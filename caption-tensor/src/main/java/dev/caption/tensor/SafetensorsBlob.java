@@ -1,4 +1,4 @@
-package dev.caption.core.tensor;
+package dev.caption.tensor;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package dev.caption.core.tensor;
+package dev.caption.tensor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
