@@ -1,0 +1,56 @@
+package dev.caption.nn.clip;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The CLIP vision tower's hyper-parameters, from a CLIPModel {@code config.json} ({@code vision_config}) or a
+ * CLIPVisionModel one (top level). Defaults are transformers' CLIPVisionConfig defaults (ViT-B/32).
+ */
+public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHiddenLayers, int numAttentionHeads,
+                               int numChannels, int imageSize, int patchSize, float layerNormEps, String hiddenAct,
+                               int projectionDim) {
+
+    public static ClipVisionConfig read(Path configJson) {
+        try {
+            JsonNode root = new ObjectMapper().readTree(configJson.toFile());
+            JsonNode v = root.has("vision_config") ? root.get("vision_config") : root;
+            ClipVisionConfig c = new ClipVisionConfig(v.path("hidden_size").asInt(768),
+                    v.path("intermediate_size").asInt(3072), v.path("num_hidden_layers").asInt(12),
+                    v.path("num_attention_heads").asInt(12), v.path("num_channels").asInt(3),
+                    v.path("image_size").asInt(224), v.path("patch_size").asInt(32),
+                    (float) v.path("layer_norm_eps").asDouble(1e-5), v.path("hidden_act").asText("quick_gelu"),
+                    root.path("projection_dim").asInt(v.path("projection_dim").asInt(512)));
+            if (c.hiddenSize % c.numAttentionHeads != 0) {
+                throw new IllegalArgumentException(configJson + ": hidden_size " + c.hiddenSize
+                        + " is not a multiple of num_attention_heads " + c.numAttentionHeads);
+            }
+            if (!c.hiddenAct.equals("quick_gelu") && !c.hiddenAct.equals("gelu")) {
+                throw new IllegalArgumentException(configJson + ": hidden_act " + c.hiddenAct + " is not supported");
+            }
+            return c;
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("model config not found: " + configJson);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read model config " + configJson + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int headDim() {
+        return hiddenSize / numAttentionHeads;
+    }
+
+    /** Patches per side. */
+    public int gridSize() {
+        return imageSize / patchSize;
+    }
+
+    /** Tokens per image: the patches plus CLS. */
+    public int numPositions() {
+        return gridSize() * gridSize() + 1;
+    }
+}

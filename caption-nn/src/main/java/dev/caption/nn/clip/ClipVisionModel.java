@@ -1,0 +1,238 @@
+package dev.caption.nn.clip;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import dev.caption.nn.weights.Checkpoint;
+import dev.caption.nn.weights.WeightLoader;
+
+/**
+ * The vision half of transformers' CLIPModel (modeling_clip.py, v4.51.3), with the image projection: one class per
+ * module, fields named as the checkpoint keys. Reads {@code vision_model.*} and {@code visual_projection.weight}
+ * from a full CLIPModel checkpoint; the text tower is ignored.
+ */
+public final class ClipVisionModel implements AutoCloseable {
+
+    private final ClipVisionConfig config;
+    private final NDManager manager;
+    private final List<ByteBuffer> buffers;
+    final Embeddings embeddings;
+    final LayerNormW preLayrnorm;              // sic: "pre_layrnorm" in the checkpoint
+    final List<EncoderLayer> layers = new ArrayList<>();
+    final LayerNormW postLayernorm;
+    final NDArray visualProjection;            // [projection_dim, hidden]
+
+    /** The outputs HF returns, batch first. */
+    public record Output(NDArray lastHiddenState, List<NDArray> hiddenStates, NDArray poolerOutput, NDArray imageEmbeds) {
+    }
+
+    private ClipVisionModel(ClipVisionConfig config, Checkpoint checkpoint, NDManager parent) {
+        this.config = config;
+        this.manager = parent.newSubManager();
+        WeightLoader w = new WeightLoader(checkpoint, manager);
+        String p = "vision_model.";
+        int d = config.hiddenSize();
+        embeddings = new Embeddings(w, p + "embeddings.", config);
+        preLayrnorm = new LayerNormW(w, p + "pre_layrnorm.", d, config.layerNormEps());
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(new EncoderLayer(w, p + "encoder.layers." + i + ".", config));
+        }
+        postLayernorm = new LayerNormW(w, p + "post_layernorm.", d, config.layerNormEps());
+        visualProjection = w.take("visual_projection.weight", config.projectionDim(), d);
+        w.finish("CLIP vision (" + config.numHiddenLayers() + " layers, hidden " + d + ")",
+                "text_model.", "text_projection.", "logit_scale", p + "embeddings.position_ids");
+        this.buffers = w.buffers();
+    }
+
+    /** Loads from a model directory (config.json plus weights). */
+    public static ClipVisionModel load(Path dir, List<String> weightFiles, NDManager manager) {
+        ClipVisionConfig config = ClipVisionConfig.read(dir.resolve("config.json"));
+        try (Checkpoint checkpoint = Checkpoint.open(dir, weightFiles)) {
+            return new ClipVisionModel(config, checkpoint, manager);
+        }
+    }
+
+    public ClipVisionConfig config() {
+        return config;
+    }
+
+    /**
+     * Runs the tower. {@code pixelValues} [B, 3, H, W]; hidden states: [0] = pre_layrnorm(embeddings), [j] = output
+     * of layer j-1, [L] = last_hidden_state (no post_layernorm). Arrays belong to the caller's scope.
+     */
+    public Output forward(NDArray pixelValues) {
+        NDArray h = preLayrnorm.forward(embeddings.forward(pixelValues));      // [B, T, D]
+        List<NDArray> hidden = new ArrayList<>();
+        hidden.add(h);
+        for (EncoderLayer layer : layers) {
+            h = layer.forward(h);
+            hidden.add(h);
+        }
+        NDArray pooled = postLayernorm.forward(h.get(new NDIndex(":, 0, :")));  // [B, D]
+        NDArray embeds = pooled.matMul(visualProjection.transpose());           // [B, P]
+        return new Output(h, hidden, pooled, embeds);
+    }
+
+    /**
+     * LLaVA-style features: hidden_states[layer] (Python indexing: -2 is the penultimate), without CLS unless
+     * {@code keepCls}: [B, T or T-1, D].
+     */
+    public NDArray features(NDArray pixelValues, int layer, boolean keepCls) {
+        Output out = forward(pixelValues);
+        int n = out.hiddenStates().size();
+        int index = layer < 0 ? n + layer : layer;
+        if (index < 0 || index >= n) {
+            throw new IllegalArgumentException("layer " + layer + " does not exist: the tower has hidden states 0.."
+                    + (n - 1) + " (or -1..-" + n + ")");
+        }
+        NDArray states = out.hiddenStates().get(index);
+        return keepCls ? states : states.get(new NDIndex(":, 1:, :"));
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        buffers.clear();
+    }
+
+    // ------------------------------------------------------------------ modules
+
+    /** nn.Linear: y = x W^T + b. */
+    record LinearW(NDArray weight, NDArray bias) {
+        LinearW(WeightLoader w, String prefix, int out, int in) {
+            this(w.take(prefix + "weight", out, in), w.take(prefix + "bias", out));
+        }
+
+        NDArray forward(NDArray x) {
+            return Linear.linear(x, weight, bias).singletonOrThrow();         // F.linear(x, weight, bias)
+        }
+    }
+
+    record LayerNormW(NDArray weight, NDArray bias, float eps) {
+        LayerNormW(WeightLoader w, String prefix, int dim, float eps) {
+            this(w.take(prefix + "weight", dim), w.take(prefix + "bias", dim), eps);
+        }
+
+        NDArray forward(NDArray x) {
+            return LayerNorm.layerNorm(x, new Shape(weight.getShape().get(0)), weight, bias, eps).singletonOrThrow();
+        }
+    }
+
+    /** CLIPVisionEmbeddings. */
+    static final class Embeddings {
+        final NDArray classEmbedding;         // [D]
+        final NDArray patchEmbeddingWeight;   // [D, C, P, P], no bias
+        final NDArray positionEmbedding;      // [T, D]
+        final int patchSize;
+
+        Embeddings(WeightLoader w, String prefix, ClipVisionConfig c) {
+            classEmbedding = w.take(prefix + "class_embedding", c.hiddenSize());
+            patchEmbeddingWeight = w.take(prefix + "patch_embedding.weight", c.hiddenSize(), c.numChannels(),
+                    c.patchSize(), c.patchSize());
+            positionEmbedding = w.take(prefix + "position_embedding.weight", c.numPositions(), c.hiddenSize());
+            patchSize = c.patchSize();
+        }
+
+        NDArray forward(NDArray pixels) {
+            long b = pixels.getShape().get(0);
+            // patch_embeds = self.patch_embedding(pixel_values)               [B, D, g, g]
+            NDArray patches = Conv2d.conv2d(pixels, patchEmbeddingWeight, null, new Shape(patchSize, patchSize))
+                    .singletonOrThrow();
+            long d = patches.getShape().get(1);
+            // patch_embeds.flatten(2).transpose(1, 2)                          [B, g*g, D]
+            patches = patches.reshape(b, d, -1).transpose(0, 2, 1);
+            // class_embeds = self.class_embedding.expand(batch_size, 1, -1)    [B, 1, D]
+            NDArray cls = classEmbedding.reshape(1, 1, d).repeat(0, b);
+            // embeddings = cat([class_embeds, patch_embeds], dim=1) + position_embedding(position_ids)
+            return cls.concat(patches, 1).add(positionEmbedding.expandDims(0));
+        }
+    }
+
+    /** CLIPAttention (eager). */
+    static final class Attention {
+        final LinearW qProj;
+        final LinearW kProj;
+        final LinearW vProj;
+        final LinearW outProj;
+        final int heads;
+        final int headDim;
+        final float scale;
+
+        Attention(WeightLoader w, String prefix, ClipVisionConfig c) {
+            int d = c.hiddenSize();
+            qProj = new LinearW(w, prefix + "q_proj.", d, d);
+            kProj = new LinearW(w, prefix + "k_proj.", d, d);
+            vProj = new LinearW(w, prefix + "v_proj.", d, d);
+            outProj = new LinearW(w, prefix + "out_proj.", d, d);
+            heads = c.numAttentionHeads();
+            headDim = c.headDim();
+            scale = (float) Math.pow(headDim, -0.5);
+        }
+
+        NDArray forward(NDArray x) {
+            Shape s = x.getShape();
+            long b = s.get(0);
+            long t = s.get(1);
+            // view(B, T, H, Dh).transpose(1, 2)                                [B, H, T, Dh]
+            NDArray q = qProj.forward(x).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
+            NDArray k = kProj.forward(x).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
+            NDArray v = vProj.forward(x).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
+            // attn_weights = softmax(q @ k^T * scaling, dim=-1, dtype=float32)  [B, H, T, T]
+            NDArray weights = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).softmax(-1);
+            // (attn @ v).transpose(1, 2).reshape(B, T, D)
+            NDArray out = weights.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
+            return outProj.forward(out);
+        }
+    }
+
+    /** CLIPMLP. */
+    static final class Mlp {
+        final LinearW fc1;
+        final LinearW fc2;
+        final boolean quickGelu;
+
+        Mlp(WeightLoader w, String prefix, ClipVisionConfig c) {
+            fc1 = new LinearW(w, prefix + "fc1.", c.intermediateSize(), c.hiddenSize());
+            fc2 = new LinearW(w, prefix + "fc2.", c.hiddenSize(), c.intermediateSize());
+            quickGelu = c.hiddenAct().equals("quick_gelu");
+        }
+
+        NDArray forward(NDArray x) {
+            NDArray h = fc1.forward(x);
+            // QuickGELU: x * sigmoid(1.702 * x); GELU: the erf form
+            h = quickGelu ? h.mul(Activation.sigmoid(h.mul(1.702f))) : Activation.gelu(h);
+            return fc2.forward(h);
+        }
+    }
+
+    /** CLIPEncoderLayer (pre-norm). */
+    static final class EncoderLayer {
+        final LayerNormW layerNorm1;
+        final Attention selfAttn;
+        final LayerNormW layerNorm2;
+        final Mlp mlp;
+
+        EncoderLayer(WeightLoader w, String prefix, ClipVisionConfig c) {
+            layerNorm1 = new LayerNormW(w, prefix + "layer_norm1.", c.hiddenSize(), c.layerNormEps());
+            selfAttn = new Attention(w, prefix + "self_attn.", c);
+            layerNorm2 = new LayerNormW(w, prefix + "layer_norm2.", c.hiddenSize(), c.layerNormEps());
+            mlp = new Mlp(w, prefix + "mlp.", c);
+        }
+
+        NDArray forward(NDArray x) {
+            NDArray h = x.add(selfAttn.forward(layerNorm1.forward(x)));
+            return h.add(mlp.forward(layerNorm2.forward(h)));
+        }
+    }
+
+}
