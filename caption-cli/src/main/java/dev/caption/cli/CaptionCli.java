@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             TopicsCommand.class,
             PublishCommand.class,
+            EncodeCommand.class,
             TailCommand.class,
             DemoCommand.class,
             BenchLoopCommand.class,

@@ -374,7 +374,8 @@ public final class CheckpointResolver {
             return send(client, request, ref, file, HttpResponse.BodyHandlers.discarding());
         } catch (IOException e) {
             throw new CheckpointException("cannot reach the hub at " + env.endpoint() + " for " + file + " of " + ref
-                    + ": " + e.getMessage() + " (set HF_HUB_OFFLINE=1 to use the cache only)", e);
+                    + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                    + " (set HF_HUB_OFFLINE=1 to use the cache only)", e);
         }
     }
 
