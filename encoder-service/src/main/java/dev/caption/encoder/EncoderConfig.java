@@ -1,0 +1,36 @@
+package dev.caption.encoder;
+
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** {@code caption.encoder.*} in application.properties (or CAPTION_ENCODER_* environment variables). */
+@ConfigMapping(prefix = "caption.encoder")
+public interface EncoderConfig {
+
+    /** Hugging Face id or local directory of a CLIP checkpoint. */
+    @WithDefault("openai/clip-vit-base-patch32")
+    String model();
+
+    Optional<String> revision();
+
+    /** Hidden state to emit; negative counts from the end (-2: LLaVA-1.5's penultimate layer). */
+    @WithDefault("-2")
+    int layer();
+
+    @WithDefault("false")
+    boolean keepCls();
+
+    /** Feature dtype on the wire: f16 or f32. */
+    @WithDefault("f16")
+    String wireDtype();
+
+    /** Larger images are dead-lettered. */
+    @WithDefault("10485760")
+    int maxImageBytes();
+
+    /** Decoded pixel limit, read from the image header before decoding. */
+    @WithDefault("50000000")
+    long maxPixels();
+}

@@ -1,0 +1,46 @@
+package dev.caption.encoder;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.caption.nn.clip.ClipEncoder;
+import dev.caption.nn.hub.DownloadListener;
+import dev.caption.nn.hub.HubEnvironment;
+
+/** Holds the CLIP encoder, loaded once at startup (downloading into the HF cache if needed). */
+@ApplicationScoped
+public class EncoderModel {
+
+    private static final Logger LOG = Logger.getLogger(EncoderModel.class);
+
+    private volatile ClipEncoder encoder;
+
+    synchronized ClipEncoder load(EncoderConfig config) {
+        if (encoder == null) {
+            long start = System.nanoTime();
+            encoder = ClipEncoder.load(config.model(), config.revision().orElse(null), config.layer(), config.keepCls(),
+                    HubEnvironment.fromSystem(), new DownloadListener() {
+                        @Override
+                        public void onFileStart(String file, long total, long alreadyHave) {
+                            LOG.infof("downloading %s (%d bytes, resuming at %d)", file, total, alreadyHave);
+                        }
+                    });
+            LOG.infof("loaded %s@%s (layer %d, cls %s) in %.1f s", encoder.modelId(), encoder.revision(), encoder.layer(),
+                    encoder.keepCls(), (System.nanoTime() - start) / 1e9);
+        }
+        return encoder;
+    }
+
+    public boolean isLoaded() {
+        return encoder != null;
+    }
+
+    @PreDestroy
+    void close() {
+        if (encoder != null) {
+            encoder.close();
+        }
+    }
+}

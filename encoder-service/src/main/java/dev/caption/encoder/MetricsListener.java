@@ -1,0 +1,64 @@
+package dev.caption.encoder;
+
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import dev.caption.core.loop.BatchReport;
+import dev.caption.core.loop.LoopListener;
+
+/** The batch loop's hooks as Micrometer meters ({@code /q/metrics}), tagged with the stage. */
+final class MetricsListener implements LoopListener {
+
+    private final Counter recordsIn;
+    private final Counter recordsOut;
+    private final Counter deadLetters;
+    private final Counter retries;
+    private final Counter aborted;
+    private final DistributionSummary batchSize;
+    private final Timer processTime;
+    private final Timer commitTime;
+    private final Timer queueTime;
+
+    MetricsListener(MeterRegistry registry, String stage) {
+        recordsIn = registry.counter("caption.records.in", "stage", stage);
+        recordsOut = registry.counter("caption.records.out", "stage", stage);
+        deadLetters = registry.counter("caption.dead.letters", "stage", stage);
+        retries = registry.counter("caption.batch.retries", "stage", stage);
+        aborted = registry.counter("caption.transactions.aborted", "stage", stage);
+        batchSize = DistributionSummary.builder("caption.batch.size").tag("stage", stage).register(registry);
+        processTime = Timer.builder("caption.batch.process").tag("stage", stage).register(registry);
+        commitTime = Timer.builder("caption.batch.commit").tag("stage", stage).register(registry);
+        queueTime = Timer.builder("caption.queue.time").tag("stage", stage).register(registry);
+    }
+
+    @Override
+    public void onBatchCommitted(BatchReport r) {
+        recordsIn.increment(r.records());
+        recordsOut.increment(r.outputs());
+        batchSize.record(r.records());
+        processTime.record(r.processNanos(), TimeUnit.NANOSECONDS);
+        commitTime.record(r.commitNanos(), TimeUnit.NANOSECONDS);
+        queueTime.record((long) r.queueMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void onDeadLetter(ConsumerRecord<String, byte[]> record, Throwable error) {
+        deadLetters.increment();
+    }
+
+    @Override
+    public void onBatchRetry(int batchSize, int attempt, Throwable error) {
+        retries.increment();
+    }
+
+    @Override
+    public void onTransactionAborted(Throwable error) {
+        aborted.increment();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.caption.encoder;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** {@code caption.*}: topics and the batch loop. */
+@ConfigMapping(prefix = "caption")
+public interface StageConfig {
+
+    Topics topics();
+
+    Loop loop();
+
+    interface Topics {
+        /** Prefix of every topic name. */
+        Optional<String> prefix();
+
+        /** Create missing pipeline topics at startup (needs the cluster's permission to). */
+        @WithDefault("true")
+        boolean create();
+
+        @WithDefault("4")
+        int partitions();
+    }
+
+    interface Loop {
+        @WithDefault("16")
+        int maxBatch();
+
+        @WithDefault("PT0.05S")
+        Duration maxWait();
+
+        @WithDefault("3")
+        int maxRetries();
+
+        @WithDefault("PT0.2S")
+        Duration retryBackoff();
+
+        @WithDefault("PT30S")
+        Duration shutdownTimeout();
+
+        /** This replica's stable id (a StatefulSet pod name); random when absent. */
+        Optional<String> instanceId();
+
+        /** Consumer group; default caption-encoder. */
+        Optional<String> groupId();
+    }
+}
