@@ -90,7 +90,8 @@ public final class ImageDecoder {
                     rgb[o + 1] = (byte) icm.getGreen(index);
                     rgb[o + 2] = (byte) icm.getBlue(index);
                 } else if (bands <= 2) {                  // gray, gray + alpha
-                    byte g = (byte) to8(row[x * bands], bits);
+                    // Pillow opens 16-bit gray as mode I;16 and convert("RGB") clips it to 0..255
+                    byte g = (byte) (bits > 8 ? Math.min(row[x * bands], 255) : to8(row[x * bands], bits));
                     rgb[o] = g;
                     rgb[o + 1] = g;
                     rgb[o + 2] = g;
@@ -104,7 +105,7 @@ public final class ImageDecoder {
         return new RgbImage(w, h, rgb);
     }
 
-    /** 16-bit samples keep their high byte (as Pillow reads 16-bit RGB PNGs); 1/2/4-bit ones are scaled. */
+    /** 16-bit colour samples keep their high byte (as Pillow reads 16-bit RGB PNGs); 1/2/4-bit ones are scaled. */
     private static int to8(int sample, int bits) {
         if (bits == 8) {
             return sample;
