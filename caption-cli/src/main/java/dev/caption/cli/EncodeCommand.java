@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "encode", mixinStandardHelpOptions = true,
         description = {"Compute CLIP vision features offline, as the encoder-service does, into one safetensors file",
-            "(one [tokens, dim] tensor per image id). Models come from the Hugging Face cache or hub, or a directory.",
+            "(one [tokens, dim] tensor per image, named by its file name without directory or extension).",
+            "Models come from the Hugging Face cache or hub, or a directory.",
             "Exit status: 0 all encoded, 3 some images skipped, 1 error."})
 public final class EncodeCommand implements Callable<Integer> {
 
@@ -84,15 +85,20 @@ public final class EncodeCommand implements Callable<Integer> {
             List<RgbImage> pending = new ArrayList<>();
             for (int i = 0; i < inputs.size(); i++) {
                 ImageInputs.Input input = inputs.get(i);
+                String name = ImageInputs.stripExtension(input.file().getFileName().toString());
                 try {
+                    if (features.containsKey(name) || ids.contains(name)) {
+                        throw new ImageDecodeException("another image is also named '" + name + "'");
+                    }
                     long size = Files.size(input.file());
                     if (size > maxImageBytes) {
                         throw new ImageDecodeException("too large: " + Sizes.human(size) + " > " + Sizes.human(maxImageBytes));
                     }
                     pending.add(decoder.decode(Files.readAllBytes(input.file())));
-                    ids.add(input.pathId());
+                    ids.add(name);
                 } catch (ImageDecodeException | IOException e) {
                     skipped.put(input.file().toString(), e.getMessage());
+                    System.err.println("caption encode: skipped " + input.file() + ": " + e.getMessage());
                 }
                 if (pending.size() == batch || i == inputs.size() - 1 && !pending.isEmpty()) {
                     List<ClipEncoder.Features> out = encoder.encode(pending);
@@ -129,7 +135,7 @@ public final class EncodeCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "encoded %d image%s to %s (%s each, layer %d%s, %s@%s) in %.1f s%s%n",
                     features.size(), features.size() == 1 ? "" : "s", out, first, encoder.layer(),
                     encoder.keepCls() ? " with CLS" : "", encoder.modelId(), encoder.revision(), seconds,
-                    skipped.isEmpty() ? "" : "; skipped " + skipped.size() + ": " + skipped);
+                    skipped.isEmpty() ? "" : "; skipped " + skipped.size());
         }
         return skipped.isEmpty() ? 0 : CaptionCli.EXIT_PARTIAL;
     }

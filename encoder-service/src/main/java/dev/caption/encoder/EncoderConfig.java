@@ -22,6 +22,10 @@ public interface EncoderConfig {
     @WithDefault("false")
     boolean keepCls();
 
+    /** cpu, cuda or cuda:N (a CUDA build of libtorch is needed for the latter; see the README). */
+    @WithDefault("cpu")
+    String device();
+
     /** Feature dtype on the wire: f16 or f32. */
     @WithDefault("f16")
     String wireDtype();

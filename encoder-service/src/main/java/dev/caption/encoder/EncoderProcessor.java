@@ -28,9 +28,19 @@ public final class EncoderProcessor implements BatchProcessor {
     private final String featuresTopic;
     private final DType wireDtype;
     private final int maxImageBytes;
+    private final Timings timings;
+
+    /** Where the time of a batch went, for metrics. */
+    @FunctionalInterface
+    public interface Timings {
+        void record(int images, long decodeNanos, long preprocessNanos, long forwardNanos);
+
+        Timings NONE = (images, decode, preprocess, forward) -> { };
+    }
 
     public EncoderProcessor(ClipEncoder encoder, ImageDecoder decoder, String featuresTopic, DType wireDtype,
-                            int maxImageBytes) {
+                            int maxImageBytes, Timings timings) {
+        this.timings = timings;
         this.encoder = encoder;
         this.decoder = decoder;
         this.featuresTopic = featuresTopic;
@@ -44,6 +54,7 @@ public final class EncoderProcessor implements BatchProcessor {
         List<Integer> positions = new ArrayList<>();
         List<ImageEvent> events = new ArrayList<>();
         List<RgbImage> images = new ArrayList<>();
+        long t0 = System.nanoTime();
         for (int i = 0; i < batch.size(); i++) {
             try {
                 ImageEvent event = ImageEvent.CODEC.fromRecord(batch.get(i));
@@ -59,7 +70,11 @@ public final class EncoderProcessor implements BatchProcessor {
             }
         }
         if (!images.isEmpty()) {
-            List<ClipEncoder.Features> features = encoder.encode(images);
+            long t1 = System.nanoTime();
+            float[] pixels = encoder.preprocess(images);
+            long t2 = System.nanoTime();
+            List<ClipEncoder.Features> features = encoder.encodePixels(pixels, images.size());
+            timings.record(images.size(), t1 - t0, t2 - t1, System.nanoTime() - t2);
             for (int j = 0; j < features.size(); j++) {
                 ClipEncoder.Features f = features.get(j);
                 FeatureFrame frame = new FeatureFrame(events.get(j).id(),

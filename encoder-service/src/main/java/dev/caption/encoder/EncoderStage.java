@@ -59,8 +59,10 @@ public class EncoderStage {
                 LOG.warnf("could not create the topics (%s); continuing with what exists", e.getMessage());
             }
         }
+        MetricsListener metrics = new MetricsListener(registry, STAGE);
         EncoderProcessor processor = new EncoderProcessor(model.load(encoderConfig),
-                new ImageDecoder(encoderConfig.maxPixels()), topics.name(Topic.FEATURES), wireDtype(), encoderConfig.maxImageBytes());
+                new ImageDecoder(encoderConfig.maxPixels()), topics.name(Topic.FEATURES), wireDtype(),
+                encoderConfig.maxImageBytes(), metrics);
         StageConfig.Loop l = stageConfig.loop();
         BatchLoopConfig.Builder config = BatchLoopConfig.builder(STAGE)
                 .kafka(settings())
@@ -75,7 +77,7 @@ public class EncoderStage {
                 .consumerProperty("max.partition.fetch.bytes", topics.maxRecordBytes());
         l.instanceId().ifPresent(config::instanceId);
         l.groupId().ifPresent(config::groupId);
-        loop = new BatchLoop(config.build(), processor, new MetricsListener(registry, STAGE)).start();
+        loop = new BatchLoop(config.build(), processor, metrics).start();
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -13,7 +13,7 @@ import dev.caption.core.loop.BatchReport;
 import dev.caption.core.loop.LoopListener;
 
 /** The batch loop's hooks as Micrometer meters ({@code /q/metrics}), tagged with the stage. */
-final class MetricsListener implements LoopListener {
+final class MetricsListener implements LoopListener, EncoderProcessor.Timings {
 
     private final Counter recordsIn;
     private final Counter recordsOut;
@@ -24,6 +24,9 @@ final class MetricsListener implements LoopListener {
     private final Timer processTime;
     private final Timer commitTime;
     private final Timer queueTime;
+    private final Timer decodeTime;
+    private final Timer preprocessTime;
+    private final Timer forwardTime;
 
     MetricsListener(MeterRegistry registry, String stage) {
         recordsIn = registry.counter("caption.records.in", "stage", stage);
@@ -35,6 +38,10 @@ final class MetricsListener implements LoopListener {
         processTime = Timer.builder("caption.batch.process").tag("stage", stage).register(registry);
         commitTime = Timer.builder("caption.batch.commit").tag("stage", stage).register(registry);
         queueTime = Timer.builder("caption.queue.time").tag("stage", stage).register(registry);
+        decodeTime = Timer.builder("caption.encoder.decode").description("image decoding, per batch").register(registry);
+        preprocessTime = Timer.builder("caption.encoder.preprocess").description("resize, crop, normalize, per batch")
+                .register(registry);
+        forwardTime = Timer.builder("caption.encoder.forward").description("CLIP forward pass, per batch").register(registry);
     }
 
     @Override
@@ -45,6 +52,13 @@ final class MetricsListener implements LoopListener {
         processTime.record(r.processNanos(), TimeUnit.NANOSECONDS);
         commitTime.record(r.commitNanos(), TimeUnit.NANOSECONDS);
         queueTime.record((long) r.queueMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void record(int images, long decodeNanos, long preprocessNanos, long forwardNanos) {
+        decodeTime.record(decodeNanos, TimeUnit.NANOSECONDS);
+        preprocessTime.record(preprocessNanos, TimeUnit.NANOSECONDS);
+        forwardTime.record(forwardNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -100,8 +100,9 @@ class EncoderServiceTest {
         assertEquals(200, health.statusCode(), health.body());
         assertTrue(health.body().contains("\"state\": \"UP\"") || health.body().contains("\"state\":\"UP\""), health.body());
         String prometheus = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
-        assertTrue(prometheus.contains("caption_dead_letters_total{stage=\"encoder\"} 2.0"), prometheus.lines()
-                .filter(l -> l.startsWith("caption_")).toList().toString());
+        List<String> captionMetrics = prometheus.lines().filter(l -> l.startsWith("caption_")).toList();
+        assertTrue(prometheus.contains("caption_dead_letters_total{stage=\"encoder\"} 2.0"), captionMetrics.toString());
+        assertTrue(prometheus.contains("caption_encoder_forward_seconds_count"), captionMetrics.toString());
     }
 
     private List<ConsumerRecord<String, byte[]>> read(String topic, int count) {

@@ -3,7 +3,9 @@ package dev.caption.nn.clip;
 import java.nio.file.Path;
 import java.util.List;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import dev.caption.nn.Devices;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.caption.nn.hub.CheckpointResolver;
@@ -40,15 +42,25 @@ public final class ClipEncoder implements AutoCloseable {
         this.keepCls = keepCls;
     }
 
-    /** Resolves (downloading if needed) and loads a CLIP checkpoint. */
+    /** Resolves (downloading if needed) and loads a CLIP checkpoint on the CPU. */
     public static ClipEncoder load(String model, String revision, int layer, boolean keepCls, HubEnvironment env,
                                    DownloadListener progress) {
+        return load(model, revision, layer, keepCls, "cpu", env, progress);
+    }
+
+    /**
+     * Resolves and loads a CLIP checkpoint on {@code device}: "cpu", "cuda" or "cuda:N" (fp32 on either; the
+     * PyTorch engine on the classpath must be a CUDA build for the latter).
+     */
+    public static ClipEncoder load(String model, String revision, int layer, boolean keepCls, String device,
+                                   HubEnvironment env, DownloadListener progress) {
+        Device dev = Devices.parse(device);
         ModelRef ref = ModelRef.parse(model, revision);
         CheckpointResolver.Resolved resolved = new CheckpointResolver(env, progress)
                 .resolve(ref, List.of("preprocessor_config.json"));
         Path dir = resolved.dir();
         ClipPreprocessorConfig pre = ClipPreprocessorConfig.read(dir.resolve("preprocessor_config.json"));
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = NDManager.newBaseManager(dev);
         try {
             ClipVisionModel vision = ClipVisionModel.load(dir, resolved.weightFiles(), manager);
             int hidden = vision.config().numHiddenLayers() + 1;
@@ -95,13 +107,18 @@ public final class ClipEncoder implements AutoCloseable {
 
     /** Features of a batch of images, in one forward pass. */
     public List<Features> encode(List<RgbImage> images) {
+        return encodePixels(preprocess(images), images.size());
+    }
+
+    /** pixel_values of a batch, [n, 3, size, size] flattened. */
+    public float[] preprocess(List<RgbImage> images) {
         int size = model.config().imageSize();
         float[] batch = new float[images.size() * 3 * size * size];
         for (int i = 0; i < images.size(); i++) {
             float[] pixels = processor.pixelValues(images.get(i));
             System.arraycopy(pixels, 0, batch, i * pixels.length, pixels.length);
         }
-        return encodePixels(batch, images.size());
+        return batch;
     }
 
     /** Features from ready pixel values [n, 3, size, size] flattened. */
