@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             TailCommand.class,
             DemoCommand.class,
             BenchLoopCommand.class,
+            BenchEncoderCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CaptionCli {

@@ -80,6 +80,13 @@ public final class ClipEncoder implements AutoCloseable {
         }
     }
 
+    /** An encoder of the given size with random weights (benchmarks); features are meaningless. */
+    public static ClipEncoder random(ClipVisionConfig vision, ClipPreprocessorConfig pre, int layer, String device, long seed) {
+        NDManager manager = NDManager.newBaseManager(Devices.parse(device));
+        return new ClipEncoder(manager, new ClipImageProcessor(pre), ClipVisionModel.random(vision, manager, seed),
+                "random-weights", "none", layer, false);
+    }
+
     public String modelId() {
         return modelId;
     }

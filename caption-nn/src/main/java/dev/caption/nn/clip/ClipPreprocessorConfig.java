@@ -47,6 +47,11 @@ public record ClipPreprocessorConfig(boolean doResize, int shortestEdge, boolean
                 n.path("do_convert_rgb").asBoolean(true), resample);
     }
 
+    /** openai/clip-vit-base-patch32's settings: shortest edge 224, crop 224, bicubic, CLIP mean and std. */
+    public static ClipPreprocessorConfig openaiClip() {
+        return parse(new ObjectMapper().createObjectNode(), "defaults");
+    }
+
     /** The same settings with another shortest edge and crop (e.g. the real 224 settings on a tiny model). */
     public ClipPreprocessorConfig withSize(int edge, int crop) {
         return new ClipPreprocessorConfig(doResize, edge, doCenterCrop, crop, crop, doRescale, rescaleFactor,

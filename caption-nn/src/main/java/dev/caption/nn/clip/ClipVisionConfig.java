@@ -40,6 +40,11 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
         }
     }
 
+    /** openai/clip-vit-base-patch32 (ViT-B/32): 12 layers of 768, 224 pixels, 32-pixel patches. */
+    public static ClipVisionConfig vitB32() {
+        return new ClipVisionConfig(768, 3072, 12, 12, 3, 224, 32, 1e-5f, "quick_gelu", 512);
+    }
+
     public int headDim() {
         return hiddenSize / numAttentionHeads;
     }

@@ -36,10 +36,10 @@ public final class ClipVisionModel implements AutoCloseable {
     public record Output(NDArray lastHiddenState, List<NDArray> hiddenStates, NDArray poolerOutput, NDArray imageEmbeds) {
     }
 
-    private ClipVisionModel(ClipVisionConfig config, Checkpoint checkpoint, NDManager parent) {
+    private ClipVisionModel(ClipVisionConfig config, Checkpoint checkpoint, NDManager parent, long randomSeed) {
         this.config = config;
         this.manager = parent.newSubManager();
-        WeightLoader w = new WeightLoader(checkpoint, manager);
+        WeightLoader w = checkpoint == null ? WeightLoader.random(manager, randomSeed) : new WeightLoader(checkpoint, manager);
         String p = "vision_model.";
         int d = config.hiddenSize();
         embeddings = new Embeddings(w, p + "embeddings.", config);
@@ -58,8 +58,13 @@ public final class ClipVisionModel implements AutoCloseable {
     public static ClipVisionModel load(Path dir, List<String> weightFiles, NDManager manager) {
         ClipVisionConfig config = ClipVisionConfig.read(dir.resolve("config.json"));
         try (Checkpoint checkpoint = Checkpoint.open(dir, weightFiles)) {
-            return new ClipVisionModel(config, checkpoint, manager);
+            return new ClipVisionModel(config, checkpoint, manager, 0);
         }
+    }
+
+    /** A model of {@code config}'s size with random weights, for benchmarks. */
+    public static ClipVisionModel random(ClipVisionConfig config, NDManager manager, long seed) {
+        return new ClipVisionModel(config, null, manager, seed);
     }
 
     public ClipVisionConfig config() {

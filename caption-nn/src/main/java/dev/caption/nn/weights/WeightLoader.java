@@ -32,14 +32,35 @@ public final class WeightLoader {
     private final List<String> mismatched = new ArrayList<>();
     private final List<ByteBuffer> buffers = new ArrayList<>();
 
+    private final long randomSeed;
+
     public WeightLoader(Checkpoint checkpoint, NDManager manager) {
         this.checkpoint = checkpoint;
         this.manager = manager;
+        this.randomSeed = 0;
+    }
+
+    private WeightLoader(NDManager manager, long seed) {
+        this.checkpoint = null;
+        this.manager = manager;
+        this.randomSeed = seed;
+    }
+
+    /**
+     * A loader without a checkpoint that hands out N(0, 0.02) tensors of the asked shapes: real-size models for
+     * benchmarks, whose speed does not depend on the weights' values.
+     */
+    public static WeightLoader random(NDManager manager, long seed) {
+        return new WeightLoader(manager, seed);
     }
 
     /** The named tensor, which must have {@code shape}; a placeholder of that shape if it is missing or wrong. */
     public NDArray take(String name, long... shape) {
         taken.add(name);
+        if (checkpoint == null) {
+            manager.getEngine().setRandomSeed((int) (randomSeed + taken.size()));
+            return manager.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
+        }
         Checkpoint.Located located = checkpoint.locate(name);
         if (located == null) {
             missing.add(name + " " + Arrays.toString(shape));
@@ -66,6 +87,9 @@ public final class WeightLoader {
      * not start with one of {@code ignoredPrefixes} (the text tower of a full CLIPModel, say).
      */
     public void finish(String model, String... ignoredPrefixes) {
+        if (checkpoint == null) {
+            return;
+        }
         Set<String> unexpected = new TreeSet<>();
         for (String name : checkpoint.names()) {
             if (!taken.contains(name) && Arrays.stream(ignoredPrefixes).noneMatch(name::startsWith)) {
