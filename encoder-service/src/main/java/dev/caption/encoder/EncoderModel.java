@@ -33,10 +33,6 @@ public class EncoderModel {
         return encoder;
     }
 
-    public boolean isLoaded() {
-        return encoder != null;
-    }
-
     @PreDestroy
     void close() {
         if (encoder != null) {
