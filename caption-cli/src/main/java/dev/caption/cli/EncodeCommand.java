@@ -55,6 +55,9 @@ public final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16", description = "Stored dtype (default: ${DEFAULT-VALUE}).")
     String dtype;
 
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda:N", description = "Where to run (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = "--batch", defaultValue = "16", paramLabel = "N", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -78,7 +81,7 @@ public final class EncodeCommand implements Callable<Integer> {
         Map<String, String> skipped = new LinkedHashMap<>();
         Map<String, Tensor> features = new LinkedHashMap<>();
         Map<String, Tensor> pixels = new LinkedHashMap<>();
-        try (ClipEncoder encoder = ClipEncoder.load(model, revision, layer, keepCls, HubEnvironment.fromSystem(),
+        try (ClipEncoder encoder = ClipEncoder.load(model, revision, layer, keepCls, device, HubEnvironment.fromSystem(),
                 new DownloadProgress());
              ProgressBar bar = System.console() != null ? Publisher.progressBar("encode", inputs.size()) : null) {
             List<String> ids = new ArrayList<>();
