@@ -1,0 +1,311 @@
+package dev.caption.nn.qwen3;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import dev.caption.nn.weights.Checkpoint;
+import dev.caption.nn.weights.WeightLoader;
+
+/**
+ * transformers' Qwen3ForCausalLM (modeling_qwen3.py, v4.51.3), eager attention, fp32 on the CPU: one class per
+ * module, fields named as the checkpoint keys. RMSNorm in fp32, q_norm/k_norm per head before RoPE, half-split RoPE,
+ * grouped-query attention with a KV cache, SwiGLU MLP, and a tied lm_head when {@code tie_word_embeddings}.
+ */
+public final class Qwen3ForCausalLM implements AutoCloseable {
+
+    private final Qwen3Config config;
+    private final NDManager manager;
+    private final List<ByteBuffer> buffers;
+    final NDArray embedTokens;            // model.embed_tokens.weight [V, H]
+    final List<DecoderLayer> layers = new ArrayList<>();
+    final RmsNorm norm;                   // model.norm
+    final NDArray lmHead;                 // lm_head.weight [V, H], or embed_tokens when tied
+    final Rope rope;
+
+    /** What one forward pass returns. */
+    public record Output(NDArray lastHiddenState, List<NDArray> hiddenStates, NDArray lastLayerOutput) {
+    }
+
+    private Qwen3ForCausalLM(Qwen3Config config, Checkpoint checkpoint, NDManager parent) {
+        this.config = config;
+        this.manager = parent.newSubManager();
+        WeightLoader w = new WeightLoader(checkpoint, manager);
+        int h = config.hiddenSize();
+        embedTokens = w.take("model.embed_tokens.weight", config.vocabSize(), h);
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(new DecoderLayer(w, "model.layers." + i + ".", config));
+        }
+        norm = new RmsNorm(w, "model.norm.", h, config.rmsNormEps());
+        if (config.tieWordEmbeddings()) {
+            lmHead = embedTokens;
+            // Qwen/Qwen3-0.6B also stores lm_head.weight; tied, transformers ignores it, and so do we
+            w.finish("Qwen3 (" + config.numHiddenLayers() + " layers, hidden " + h + ")", "lm_head.");
+        } else {
+            lmHead = w.take("lm_head.weight", config.vocabSize(), h);
+            w.finish("Qwen3 (" + config.numHiddenLayers() + " layers, hidden " + h + ")");
+        }
+        rope = new Rope(config.headDim(), config.ropeTheta());
+        buffers = w.buffers();
+    }
+
+    public static Qwen3ForCausalLM load(Path dir, List<String> weightFiles, NDManager manager) {
+        Qwen3Config config = Qwen3Config.read(dir.resolve("config.json"));
+        try (Checkpoint checkpoint = Checkpoint.open(dir, weightFiles)) {
+            return new Qwen3ForCausalLM(config, checkpoint, manager);
+        }
+    }
+
+    public Qwen3Config config() {
+        return config;
+    }
+
+    /** embed_tokens(ids): [n] -> [n, H]. */
+    public NDArray embed(NDManager scope, long[] ids) {
+        NDArray index = scope.create(ids);
+        return embedTokens.get(new NDIndex("{}", index));
+    }
+
+    /**
+     * One forward pass over new positions.
+     *
+     * @param inputsEmbeds  [B, T, H]
+     * @param positionIds   per row, the RoPE position of each new token [B][T]
+     * @param attentionMask per row, 1 for a real key and 0 for padding, over cache + new tokens [B][S]
+     * @param cache         the KV cache, extended in place (null: none kept)
+     */
+    public Output forward(NDArray inputsEmbeds, long[][] positionIds, int[][] attentionMask, KvCache cache,
+                          boolean keepHiddenStates) {
+        NDManager m = inputsEmbeds.getManager();
+        long b = inputsEmbeds.getShape().get(0);
+        int t = (int) inputsEmbeds.getShape().get(1);
+        int past = cache == null ? 0 : cache.length();
+        NDArray[] cosSin = rope.cosSin(m, positionIds);                       // [B, 1, T, Dh] each
+        NDArray mask = causalMask(m, attentionMask, t, past);                 // [B, 1, T, S]
+        NDArray hidden = inputsEmbeds;
+        List<NDArray> states = new ArrayList<>();
+        if (keepHiddenStates) {
+            states.add(hidden);
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            hidden = layers.get(i).forward(hidden, cosSin, mask, cache, i);
+            if (keepHiddenStates && i < layers.size() - 1) {
+                states.add(hidden);
+            }
+        }
+        if (cache != null) {
+            cache.advance(t);
+        }
+        NDArray lastLayer = hidden;
+        NDArray normed = norm.forward(hidden);
+        if (keepHiddenStates) {
+            states.add(normed);                // HF: hidden_states[-1] is after the final norm
+        }
+        return new Output(normed, states, lastLayer);
+    }
+
+    /** lm_head on the last position of each row: [B, T, H] -> [B, V]. */
+    public NDArray lastLogits(NDArray hidden) {
+        long t = hidden.getShape().get(1);
+        NDArray last = hidden.get(new NDIndex(":, {}, :", t - 1));             // [B, H]
+        return last.matMul(lmHead.transpose());                               // [B, V]
+    }
+
+    /** lm_head everywhere: [B, T, H] -> [B, T, V]. */
+    public NDArray logits(NDArray hidden) {
+        return hidden.matMul(lmHead.transpose());
+    }
+
+    /**
+     * HF's 4-D mask: 0 where a query may attend, float32 min where not (causal, or a padded key). Fully masked
+     * rows (a padding query) stay finite, so softmax gives no NaN.
+     */
+    static NDArray causalMask(NDManager m, int[][] attentionMask, int t, int past) {
+        int b = attentionMask.length;
+        int s = past + t;
+        float[] mask = new float[b * t * s];
+        for (int r = 0; r < b; r++) {
+            if (attentionMask[r].length != s) {
+                throw new IllegalArgumentException("attention mask row " + r + " has " + attentionMask[r].length
+                        + " entries for " + s + " keys");
+            }
+            for (int q = 0; q < t; q++) {
+                for (int k = 0; k < s; k++) {
+                    boolean visible = k <= past + q && attentionMask[r][k] != 0;
+                    mask[(r * t + q) * s + k] = visible ? 0f : -Float.MAX_VALUE;
+                }
+            }
+        }
+        return m.create(mask, new Shape(b, 1, t, s));
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        buffers.clear();
+    }
+
+    // ------------------------------------------------------------------ modules
+
+    /** Qwen3RMSNorm: weight * x / sqrt(mean(x^2) + eps), in fp32. */
+    record RmsNorm(NDArray weight, float eps) {
+        RmsNorm(WeightLoader w, String prefix, int dim, float eps) {
+            this(w.take(prefix + "weight", dim), eps);
+        }
+
+        NDArray forward(NDArray x) {
+            // variance = hidden_states.pow(2).mean(-1, keepdim=True); x * torch.rsqrt(variance + eps)
+            NDArray variance = x.square().mean(new int[] {-1}, true);
+            return x.div(variance.add(eps).sqrt()).mul(weight);
+        }
+    }
+
+    /** Rotary embedding, half-split (rotate_half), theta from the config. */
+    static final class Rope {
+        private final float[] invFreq;      // [Dh/2]
+        private final int headDim;
+
+        Rope(int headDim, double theta) {
+            this.headDim = headDim;
+            invFreq = new float[headDim / 2];
+            for (int i = 0; i < invFreq.length; i++) {
+                // inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
+                float exponent = (float) (2 * i) / headDim;
+                invFreq[i] = (float) (1.0 / (float) Math.pow(theta, exponent));
+            }
+        }
+
+        /** cos and sin [B, 1, T, Dh] for the given positions: emb = cat(freqs, freqs). */
+        NDArray[] cosSin(NDManager m, long[][] positions) {
+            int b = positions.length;
+            int t = positions[0].length;
+            float[] freqs = new float[b * t * headDim];
+            for (int r = 0; r < b; r++) {
+                for (int p = 0; p < t; p++) {
+                    for (int i = 0; i < invFreq.length; i++) {
+                        float f = invFreq[i] * (float) positions[r][p];
+                        int o = (r * t + p) * headDim;
+                        freqs[o + i] = f;
+                        freqs[o + i + invFreq.length] = f;
+                    }
+                }
+            }
+            NDArray emb = m.create(freqs, new Shape(b, 1, t, headDim));
+            return new NDArray[] {emb.cos(), emb.sin()};
+        }
+
+        /** q * cos + rotate_half(q) * sin, rotate_half(x) = cat(-x2, x1). */
+        NDArray apply(NDArray x, NDArray[] cosSin) {
+            long half = headDim / 2;
+            NDArray x1 = x.get(new NDIndex("..., :{}", half));
+            NDArray x2 = x.get(new NDIndex("..., {}:", half));
+            NDArray rotated = x2.neg().concat(x1, -1);
+            return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+        }
+    }
+
+    /** Qwen3Attention: GQA, q_norm/k_norm per head before RoPE, no biases. */
+    static final class Attention {
+        final NDArray qProj;       // [heads*Dh, H]
+        final NDArray kProj;       // [kvHeads*Dh, H]
+        final NDArray vProj;
+        final NDArray oProj;       // [H, heads*Dh]
+        final RmsNorm qNorm;       // over Dh
+        final RmsNorm kNorm;
+        final int heads;
+        final int kvHeads;
+        final int headDim;
+        final float scaling;
+
+        Attention(WeightLoader w, String prefix, Qwen3Config c) {
+            heads = c.numAttentionHeads();
+            kvHeads = c.numKeyValueHeads();
+            headDim = c.headDim();
+            int h = c.hiddenSize();
+            qProj = w.take(prefix + "q_proj.weight", (long) heads * headDim, h);
+            kProj = w.take(prefix + "k_proj.weight", (long) kvHeads * headDim, h);
+            vProj = w.take(prefix + "v_proj.weight", (long) kvHeads * headDim, h);
+            oProj = w.take(prefix + "o_proj.weight", h, (long) heads * headDim);
+            qNorm = new RmsNorm(w, prefix + "q_norm.", headDim, c.rmsNormEps());
+            kNorm = new RmsNorm(w, prefix + "k_norm.", headDim, c.rmsNormEps());
+            scaling = (float) Math.pow(headDim, -0.5);
+        }
+
+        NDArray forward(NDArray x, NDArray[] cosSin, NDArray mask, Rope rope, KvCache cache, int layer) {
+            long b = x.getShape().get(0);
+            long t = x.getShape().get(1);
+            // q_norm(q_proj(x).view(B, T, -1, Dh)).transpose(1, 2)              [B, heads, T, Dh]
+            NDArray q = qNorm.forward(Linear.linear(x, qProj).singletonOrThrow().reshape(b, t, heads, headDim))
+                    .transpose(0, 2, 1, 3);
+            NDArray k = kNorm.forward(Linear.linear(x, kProj).singletonOrThrow().reshape(b, t, kvHeads, headDim))
+                    .transpose(0, 2, 1, 3);                                     // [B, kvHeads, T, Dh]
+            NDArray v = Linear.linear(x, vProj).singletonOrThrow().reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
+            q = rope.apply(q, cosSin);
+            k = rope.apply(k, cosSin);
+            if (cache != null) {
+                NDArray[] kv = cache.append(layer, k, v);                       // [B, kvHeads, S, Dh]
+                k = kv[0];
+                v = kv[1];
+            }
+            int groups = heads / kvHeads;
+            if (groups > 1) {
+                // repeat_kv: [B, kvH, S, Dh] -> [B, kvH * groups, S, Dh]
+                long s = k.getShape().get(2);
+                k = k.expandDims(2).repeat(2, groups).reshape(b, heads, s, headDim);
+                v = v.expandDims(2).repeat(2, groups).reshape(b, heads, s, headDim);
+            }
+            // softmax(q @ k^T * scaling + mask, dim=-1, float32) @ v
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scaling).add(mask);
+            NDArray out = scores.softmax(-1).matMul(v);                         // [B, heads, T, Dh]
+            out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
+            return Linear.linear(out, oProj).singletonOrThrow();
+        }
+    }
+
+    /** Qwen3MLP: down_proj(silu(gate_proj(x)) * up_proj(x)). */
+    static final class Mlp {
+        final NDArray gateProj;
+        final NDArray upProj;
+        final NDArray downProj;
+
+        Mlp(WeightLoader w, String prefix, Qwen3Config c) {
+            gateProj = w.take(prefix + "gate_proj.weight", c.intermediateSize(), c.hiddenSize());
+            upProj = w.take(prefix + "up_proj.weight", c.intermediateSize(), c.hiddenSize());
+            downProj = w.take(prefix + "down_proj.weight", c.hiddenSize(), c.intermediateSize());
+        }
+
+        NDArray forward(NDArray x) {
+            NDArray g = Linear.linear(x, gateProj).singletonOrThrow();
+            NDArray gate = g.mul(Activation.sigmoid(g));                             // silu
+            return Linear.linear(gate.mul(Linear.linear(x, upProj).singletonOrThrow()), downProj).singletonOrThrow();
+        }
+    }
+
+    /** Qwen3DecoderLayer (pre-norm). */
+    final class DecoderLayer {
+        final RmsNorm inputLayernorm;
+        final Attention selfAttn;
+        final RmsNorm postAttentionLayernorm;
+        final Mlp mlp;
+
+        DecoderLayer(WeightLoader w, String prefix, Qwen3Config c) {
+            inputLayernorm = new RmsNorm(w, prefix + "input_layernorm.", c.hiddenSize(), c.rmsNormEps());
+            selfAttn = new Attention(w, prefix + "self_attn.", c);
+            postAttentionLayernorm = new RmsNorm(w, prefix + "post_attention_layernorm.", c.hiddenSize(), c.rmsNormEps());
+            mlp = new Mlp(w, prefix + "mlp.", c);
+        }
+
+        NDArray forward(NDArray x, NDArray[] cosSin, NDArray mask, KvCache cache, int layer) {
+            NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cosSin, mask, rope, cache, layer));
+            return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
+        }
+    }
+
+}

@@ -1,0 +1,101 @@
+package dev.caption.nn.qwen3;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * Batched generation from input embeddings (an adapter's prefix spliced into a prompt), with sequences of
+ * different lengths left-padded as transformers does: padding rows hold embed(pad), attention mask 0, and
+ * {@code position_ids = attention_mask.cumsum(-1) - 1} (1 on padding). Every sequence stops at its own EOS;
+ * a batch gives the same tokens as each sequence alone.
+ */
+public final class Qwen3Generator {
+
+    private final Qwen3ForCausalLM model;
+    private final NDManager manager;
+
+    public Qwen3Generator(Qwen3ForCausalLM model, NDManager manager) {
+        this.model = model;
+        this.manager = manager;
+    }
+
+    /**
+     * Greedy decoding. Each input is [T_i, H]; returns, per input, the new token ids up to and including its EOS
+     * (or {@code maxNewTokens} of them).
+     */
+    public List<long[]> greedy(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId) {
+        int b = inputsEmbeds.size();
+        int longest = inputsEmbeds.stream().mapToInt(e -> (int) e.getShape().get(0)).max().orElse(0);
+        int[][] mask = new int[b][longest];
+        long[][] positions = new long[b][longest];
+        List<List<Long>> generated = new ArrayList<>();
+        boolean[] finished = new boolean[b];
+        long[] nextPosition = new long[b];
+        try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers())) {
+            long[] next;
+            try (NDManager step = manager.newSubManager()) {
+                NDArray padEmbed = model.embed(step, new long[] {padId});                      // [1, H]
+                NDList rows = new NDList();
+                for (int r = 0; r < b; r++) {
+                    NDArray e = inputsEmbeds.get(r);
+                    int len = (int) e.getShape().get(0);
+                    int pad = longest - len;
+                    for (int j = 0; j < longest; j++) {
+                        mask[r][j] = j < pad ? 0 : 1;
+                        positions[r][j] = j < pad ? 1 : j - pad;
+                    }
+                    nextPosition[r] = len;
+                    rows.add(pad == 0 ? e : padEmbed.repeat(0, pad).concat(e, 0));
+                    generated.add(new ArrayList<>());
+                }
+                NDArray batch = NDArrays.stack(rows);                                            // [B, L, H]
+                Qwen3ForCausalLM.Output out = model.forward(batch, positions, mask, cache, false);
+                next = model.lastLogits(out.lastHiddenState()).argMax(-1).toLongArray();
+            }
+            for (int stepIndex = 0; ; stepIndex++) {
+                boolean all = true;
+                for (int r = 0; r < b; r++) {
+                    if (finished[r]) {
+                        next[r] = padId;                     // finished rows are fed padding, as HF does
+                        continue;
+                    }
+                    generated.get(r).add(next[r]);
+                    if (eosIds.contains(next[r])) {
+                        finished[r] = true;
+                    } else {
+                        all = false;
+                    }
+                }
+                if (all || stepIndex + 1 >= maxNewTokens) {
+                    break;
+                }
+                int keys = mask[0].length + 1;
+                int[][] newMask = new int[b][];
+                long[][] pos = new long[b][1];
+                for (int r = 0; r < b; r++) {
+                    newMask[r] = Arrays.copyOf(mask[r], keys);
+                    newMask[r][keys - 1] = 1;
+                    pos[r][0] = nextPosition[r]++;
+                }
+                mask = newMask;
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray embeds = model.embed(step, next).expandDims(1);                          // [B, 1, H]
+                    Qwen3ForCausalLM.Output out = model.forward(embeds, pos, mask, cache, false);
+                    next = model.lastLogits(out.lastHiddenState()).argMax(-1).toLongArray();
+                }
+            }
+        }
+        List<long[]> result = new ArrayList<>();
+        for (List<Long> g : generated) {
+            result.add(g.stream().mapToLong(Long::longValue).toArray());
+        }
+        return result;
+    }
+}

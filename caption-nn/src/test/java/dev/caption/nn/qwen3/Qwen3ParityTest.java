@@ -1,0 +1,148 @@
+package dev.caption.nn.qwen3;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.caption.tensor.Safetensors;
+import dev.caption.tensor.SafetensorsBlob;
+import dev.caption.tensor.Tensor;
+
+/** Parity with transformers 4.51.3 Qwen3ForCausalLM on ../shared/fixtures/qwen3-tiny (a bf16 checkpoint). */
+class Qwen3ParityTest {
+
+    private static final double RTOL = 1e-4;
+    private static final double ATOL = 1e-5;
+    private static final Set<Long> EOS = Set.of(151645L, 151643L);
+    private static final long PAD = 151643L;
+
+    private static NDManager manager;
+    private static Qwen3ForCausalLM model;
+    private static Qwen3Tokenizer tokenizer;
+    private static SafetensorsBlob expected;
+    private static JsonNode cases;
+
+    @BeforeAll
+    static void load() throws Exception {
+        Path fixtures = Path.of(Qwen3ParityTest.class.getResource("/fixtures/qwen3-tiny/config.json").toURI())
+                .getParent().getParent();
+        manager = NDManager.newBaseManager();
+        model = Qwen3ForCausalLM.load(fixtures.resolve("qwen3-tiny"), List.of("model.safetensors"), manager);
+        tokenizer = Qwen3Tokenizer.load(fixtures.resolve("qwen3-tiny/tokenizer.json"));
+        expected = Safetensors.decode(Files.readAllBytes(fixtures.resolve("qwen3-tiny.expected.safetensors")), 10 << 20);
+        cases = new ObjectMapper().readTree(fixtures.resolve("qwen3-tiny.expected.json").toFile()).get("cases");
+    }
+
+    @AfterAll
+    static void close() {
+        tokenizer.close();
+        model.close();
+        manager.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2})
+    void tokenIdsHiddenStatesAndLogitsMatchForChatPrompts(int i) {
+        JsonNode prompt = cases.get("a").get("prompts").get(i);
+        String rendered = Qwen3Tokenizer.chat(prompt.get("user_text").asText());
+        assertEquals(prompt.get("rendered").asText(), rendered, "the chat template");
+        long[] ids = tokenizer.encode(rendered);
+        assertArrayEquals(expected.tensor("a." + i + ".input_ids").toLongs(), ids, "token ids");
+        try (NDManager scope = manager.newSubManager()) {
+            long[][] positions = {range(ids.length)};
+            int[][] mask = {ones(ids.length)};
+            Qwen3ForCausalLM.Output out = model.forward(model.embed(scope, ids).expandDims(0), positions, mask, null, true);
+            assertClose("a." + i + ".hidden_states", NDArrays.stack(new NDList(out.hiddenStates())).squeeze(1));
+            assertClose("a." + i + ".last_layer_output", out.lastLayerOutput().squeeze(0));
+            assertClose("a." + i + ".final_hidden", out.lastHiddenState().squeeze(0));
+            assertClose("a." + i + ".last_logits", model.lastLogits(out.lastHiddenState()).squeeze(0));
+        }
+    }
+
+    @Test
+    void greedyGenerationFromPrefixEmbeddingsMatchesTokenForToken() {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray embeds = withPrefix(scope, "b.prefix", expected.tensor("b.prompt_ids").toLongs());
+            assertClose("b.inputs_embeds", embeds.expandDims(0));
+            long[][] positions = {range((int) embeds.getShape().get(0))};
+            int[][] mask = {ones((int) embeds.getShape().get(0))};
+            assertClose("b.last_logits", model.lastLogits(model.forward(embeds.expandDims(0), positions, mask, null, false)
+                    .lastHiddenState()).squeeze(0));
+            List<long[]> out = new Qwen3Generator(model, scope).greedy(List.of(embeds), 24, EOS, PAD);
+            assertArrayEquals(expected.tensor("b.greedy_new_ids").toLongs(), out.get(0));
+        }
+    }
+
+    @Test
+    void aLeftPaddedBatchGivesEachSequenceItsOwnTokens() {
+        try (NDManager scope = manager.newSubManager()) {
+            List<NDArray> inputs = new ArrayList<>();
+            for (int r = 0; r < 3; r++) {
+                inputs.add(withPrefix(scope, "c." + r + ".prefix", expected.tensor("c." + r + ".prompt_ids").toLongs()));
+            }
+            List<long[]> batch = new Qwen3Generator(model, scope).greedy(inputs, 24, EOS, PAD);
+            long[] want = expected.tensor("c.batch_new_ids").toLongs();
+            for (int r = 0; r < 3; r++) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(want, r * 24, r * 24 + 24), batch.get(r), "row " + r);
+                assertArrayEquals(expected.tensor("c." + r + ".single_new_ids").toLongs(),
+                        new Qwen3Generator(model, scope).greedy(List.of(inputs.get(r)), 24, EOS, PAD).get(0),
+                        "row " + r + " alone");
+            }
+        }
+    }
+
+    private static NDArray withPrefix(NDManager scope, String prefixName, long[] promptIds) {
+        Tensor prefix = expected.tensor(prefixName);
+        NDArray p = scope.create(prefix.toFloats(), new Shape(prefix.shape()));
+        return p.concat(model.embed(scope, promptIds), 0);
+    }
+
+    private static long[] range(int n) {
+        long[] r = new long[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+
+    private static int[] ones(int n) {
+        int[] r = new int[n];
+        java.util.Arrays.fill(r, 1);
+        return r;
+    }
+
+    private static void assertClose(String name, NDArray actual) {
+        Tensor want = expected.tensor(name);
+        assertArrayEquals(want.shape(), actual.getShape().getShape(), name + " shape");
+        float[] w = want.toFloats();
+        float[] a = actual.toFloatArray();
+        double maxAbs = 0;
+        for (int i = 0; i < w.length; i++) {
+            double diff = Math.abs(a[i] - w[i]);
+            maxAbs = Math.max(maxAbs, diff);
+            if (diff > ATOL + RTOL * Math.abs(w[i])) {
+                throw new AssertionError(name + "[" + i + "]: " + a[i] + " vs " + w[i]);
+            }
+        }
+        System.out.printf("parity %-28s max|diff| %.2e%n", name, maxAbs);
+    }
+}
