@@ -31,6 +31,36 @@ public final class Qwen3Generator {
      * (or {@code maxNewTokens} of them).
      */
     public List<long[]> greedy(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId) {
+        return decode(inputsEmbeds, maxNewTokens, eosIds, padId, logits -> logits.argMax(-1).toLongArray());
+    }
+
+    /**
+     * Sampling: logits / temperature, then top-k, then top-p (transformers' warper order), then a draw from the
+     * softmax. Seeded: the same seed and inputs give the same tokens (not torch's random stream).
+     */
+    public List<long[]> sample(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId,
+                               Sampling sampling) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(sampling.seed());
+        return decode(inputsEmbeds, maxNewTokens, eosIds, padId, logits -> {
+            float[] all = logits.toFloatArray();
+            int rows = (int) logits.getShape().get(0);
+            int vocab = (int) logits.getShape().get(1);
+            long[] next = new long[rows];
+            for (int r = 0; r < rows; r++) {
+                next[r] = sampling.draw(all, r * vocab, vocab, random);
+            }
+            return next;
+        });
+    }
+
+    /** Chooses each row's next token from its last-position logits [B, V]. */
+    @FunctionalInterface
+    interface Chooser {
+        long[] choose(NDArray logits);
+    }
+
+    private List<long[]> decode(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId,
+                                Chooser chooser) {
         int b = inputsEmbeds.size();
         int longest = inputsEmbeds.stream().mapToInt(e -> (int) e.getShape().get(0)).max().orElse(0);
         int[][] mask = new int[b][longest];
@@ -57,7 +87,7 @@ public final class Qwen3Generator {
                 }
                 NDArray batch = NDArrays.stack(rows);                                            // [B, L, H]
                 Qwen3ForCausalLM.Output out = model.forward(batch, positions, mask, cache, false);
-                next = model.lastLogits(out.lastHiddenState()).argMax(-1).toLongArray();
+                next = chooser.choose(model.lastLogits(out.lastHiddenState()));
             }
             for (int stepIndex = 0; ; stepIndex++) {
                 boolean all = true;
@@ -88,7 +118,7 @@ public final class Qwen3Generator {
                 try (NDManager step = manager.newSubManager()) {
                     NDArray embeds = model.embed(step, next).expandDims(1);                          // [B, 1, H]
                     Qwen3ForCausalLM.Output out = model.forward(embeds, pos, mask, cache, false);
-                    next = model.lastLogits(out.lastHiddenState()).argMax(-1).toLongArray();
+                    next = chooser.choose(model.lastLogits(out.lastHiddenState()));
                 }
             }
         }

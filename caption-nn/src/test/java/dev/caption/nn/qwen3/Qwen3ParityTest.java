@@ -110,6 +110,37 @@ class Qwen3ParityTest {
         }
     }
 
+    @Test
+    void beamSearchReturnsHfsSequencesAndScores() {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray embeds = withPrefix(scope, "b.prefix", expected.tensor("b.prompt_ids").toLongs());
+            List<BeamSearch.Hypothesis> beams = new BeamSearch(model, scope)
+                    .generate(List.of(embeds), 4, 4, 12, 1.0, EOS, PAD).get(0);
+            long[] sequences = expected.tensor("d.sequences").toLongs();
+            float[] scores = expected.tensor("d.sequences_scores").toFloats();
+            assertEquals(4, beams.size());
+            for (int r = 0; r < 4; r++) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(sequences, r * 12, r * 12 + 12), beams.get(r).tokens(), "beam " + r);
+                assertEquals(scores[r], beams.get(r).score(), 1e-5, "score of beam " + r);
+            }
+        }
+    }
+
+    @Test
+    void seededSamplingIsReproducibleAndRespectsTopK() {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray embeds = withPrefix(scope, "b.prefix", expected.tensor("b.prompt_ids").toLongs());
+            Qwen3Generator generator = new Qwen3Generator(model, scope);
+            Sampling sampling = new Sampling(0.7, 20, 0.95, 42);
+            long[] first = generator.sample(List.of(embeds), 12, EOS, PAD, sampling).get(0);
+            long[] again = generator.sample(List.of(embeds), 12, EOS, PAD, sampling).get(0);
+            assertArrayEquals(first, again, "same seed, same tokens");
+            // top_k = 1 is greedy whatever the temperature
+            long[] topOne = generator.sample(List.of(embeds), 12, EOS, PAD, new Sampling(5.0, 1, 1.0, 7)).get(0);
+            assertArrayEquals(java.util.Arrays.copyOf(expected.tensor("b.greedy_new_ids").toLongs(), 12), topOne);
+        }
+    }
+
     private static NDArray withPrefix(NDManager scope, String prefixName, long[] promptIds) {
         Tensor prefix = expected.tensor(prefixName);
         NDArray p = scope.create(prefix.toFloats(), new Shape(prefix.shape()));
