@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             TopicsCommand.class,
             PublishCommand.class,
             EncodeCommand.class,
+            GenerateCommand.class,
             TailCommand.class,
             DemoCommand.class,
             BenchLoopCommand.class,
