@@ -1,4 +1,4 @@
-package dev.caption.encoder;
+package dev.caption.service;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -45,7 +45,7 @@ public interface StageConfig {
         /** This replica's stable id (a StatefulSet pod name); random when absent. */
         Optional<String> instanceId();
 
-        /** Consumer group; default caption-encoder. */
+        /** Consumer group; default caption-<stage>. */
         Optional<String> groupId();
     }
 }

@@ -1,4 +1,4 @@
-package dev.caption.encoder;
+package dev.caption.service;
 
 import java.util.concurrent.TimeUnit;
 
@@ -13,7 +13,7 @@ import dev.caption.core.loop.BatchReport;
 import dev.caption.core.loop.LoopListener;
 
 /** The batch loop's hooks as Micrometer meters ({@code /q/metrics}), tagged with the stage. */
-final class MetricsListener implements LoopListener, EncoderProcessor.Timings {
+public final class LoopMetrics implements LoopListener {
 
     private final Counter recordsIn;
     private final Counter recordsOut;
@@ -24,11 +24,8 @@ final class MetricsListener implements LoopListener, EncoderProcessor.Timings {
     private final Timer processTime;
     private final Timer commitTime;
     private final Timer queueTime;
-    private final Timer decodeTime;
-    private final Timer preprocessTime;
-    private final Timer forwardTime;
 
-    MetricsListener(MeterRegistry registry, String stage) {
+    public LoopMetrics(MeterRegistry registry, String stage) {
         recordsIn = registry.counter("caption.records.in", "stage", stage);
         recordsOut = registry.counter("caption.records.out", "stage", stage);
         deadLetters = registry.counter("caption.dead.letters", "stage", stage);
@@ -38,10 +35,6 @@ final class MetricsListener implements LoopListener, EncoderProcessor.Timings {
         processTime = Timer.builder("caption.batch.process").tag("stage", stage).register(registry);
         commitTime = Timer.builder("caption.batch.commit").tag("stage", stage).register(registry);
         queueTime = Timer.builder("caption.queue.time").tag("stage", stage).register(registry);
-        decodeTime = Timer.builder("caption.encoder.decode").description("image decoding, per batch").register(registry);
-        preprocessTime = Timer.builder("caption.encoder.preprocess").description("resize, crop, normalize, per batch")
-                .register(registry);
-        forwardTime = Timer.builder("caption.encoder.forward").description("CLIP forward pass, per batch").register(registry);
     }
 
     @Override
@@ -52,13 +45,6 @@ final class MetricsListener implements LoopListener, EncoderProcessor.Timings {
         processTime.record(r.processNanos(), TimeUnit.NANOSECONDS);
         commitTime.record(r.commitNanos(), TimeUnit.NANOSECONDS);
         queueTime.record((long) r.queueMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public void record(int images, long decodeNanos, long preprocessNanos, long forwardNanos) {
-        decodeTime.record(decodeNanos, TimeUnit.NANOSECONDS);
-        preprocessTime.record(preprocessNanos, TimeUnit.NANOSECONDS);
-        forwardTime.record(forwardNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override

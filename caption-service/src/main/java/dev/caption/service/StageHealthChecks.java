@@ -1,4 +1,4 @@
-package dev.caption.encoder;
+package dev.caption.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -15,16 +15,16 @@ import dev.caption.core.loop.Health;
 public class StageHealthChecks {
 
     @Inject
-    EncoderStage stage;
+    StageRunner stage;
 
     @Readiness
     HealthCheck ready() {
-        return () -> response("encoder-ready", stage.health(), stage.health().isReady());
+        return () -> response(stage.stage() + "-ready", stage.health(), stage.health().isReady());
     }
 
     @Liveness
     HealthCheck live() {
-        return () -> response("encoder-live", stage.health(), stage.health().isAlive());
+        return () -> response(stage.stage() + "-live", stage.health(), stage.health().isAlive());
     }
 
     private static HealthCheckResponse response(String name, Health health, boolean up) {
