@@ -47,6 +47,7 @@ public final class Qwen3Captioner implements AutoCloseable {
     private final GenerationConfig generation;
     private final String modelId;
     private final String revision;
+    private volatile long lastPrefillNanos;
 
     private Qwen3Captioner(NDManager manager, Qwen3ForCausalLM model, Qwen3Tokenizer tokenizer,
                            GenerationConfig generation, String modelId, String revision) {
@@ -86,6 +87,11 @@ public final class Qwen3Captioner implements AutoCloseable {
         return revision;
     }
 
+    /** Prefill time of the last greedy or sampling call: the batch's time to first token. */
+    public long lastPrefillNanos() {
+        return lastPrefillNanos;
+    }
+
     public int hiddenSize() {
         return model.config().hiddenSize();
     }
@@ -102,14 +108,15 @@ public final class Qwen3Captioner implements AutoCloseable {
                 inputs.add(embed(scope, item));
             }
             List<List<Result>> out = new ArrayList<>();
+            Qwen3Generator generator = new Qwen3Generator(model, scope);
             if (decoding instanceof Decoding.Greedy g) {
-                new Qwen3Generator(model, scope)
-                        .greedy(inputs, g.maxNewTokens(), generation.eosTokenIds(), generation.padTokenId())
+                generator.greedy(inputs, g.maxNewTokens(), generation.eosTokenIds(), generation.padTokenId())
                         .forEach(ids -> out.add(List.of(result(ids, Double.NaN))));
+                lastPrefillNanos = generator.lastPrefillNanos();
             } else if (decoding instanceof Decoding.Sample s) {
-                new Qwen3Generator(model, scope)
-                        .sample(inputs, s.maxNewTokens(), generation.eosTokenIds(), generation.padTokenId(), s.sampling())
+                generator.sample(inputs, s.maxNewTokens(), generation.eosTokenIds(), generation.padTokenId(), s.sampling())
                         .forEach(ids -> out.add(List.of(result(ids, Double.NaN))));
+                lastPrefillNanos = generator.lastPrefillNanos();
             } else if (decoding instanceof Decoding.Beam bm) {
                 new BeamSearch(model, scope)
                         .generate(inputs, bm.numBeams(), bm.numReturn(), bm.maxNewTokens(), bm.lengthPenalty(),

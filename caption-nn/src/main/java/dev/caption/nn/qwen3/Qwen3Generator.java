@@ -20,6 +20,12 @@ public final class Qwen3Generator {
 
     private final Qwen3ForCausalLM model;
     private final NDManager manager;
+    private long lastPrefillNanos;
+
+    /** How long the last call's prefill took (its time to first token, batch-wide). */
+    public long lastPrefillNanos() {
+        return lastPrefillNanos;
+    }
 
     public Qwen3Generator(Qwen3ForCausalLM model, NDManager manager) {
         this.model = model;
@@ -70,6 +76,7 @@ public final class Qwen3Generator {
         long[] nextPosition = new long[b];
         try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers())) {
             long[] next;
+            long prefillStart = System.nanoTime();
             try (NDManager step = manager.newSubManager()) {
                 NDArray padEmbed = model.embed(step, new long[] {padId});                      // [1, H]
                 NDList rows = new NDList();
@@ -89,6 +96,7 @@ public final class Qwen3Generator {
                 Qwen3ForCausalLM.Output out = model.forward(batch, positions, mask, cache, false);
                 next = chooser.choose(model.lastLogits(out.lastHiddenState()));
             }
+            lastPrefillNanos = System.nanoTime() - prefillStart;
             for (int stepIndex = 0; ; stepIndex++) {
                 boolean all = true;
                 for (int r = 0; r < b; r++) {

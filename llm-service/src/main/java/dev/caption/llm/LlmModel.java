@@ -1,0 +1,42 @@
+package dev.caption.llm;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.caption.nn.hub.DownloadListener;
+import dev.caption.nn.hub.HubEnvironment;
+import dev.caption.nn.qwen3.Qwen3Captioner;
+
+/** Holds Qwen3, loaded once at startup (downloading into the HF cache if needed). */
+@ApplicationScoped
+public class LlmModel {
+
+    private static final Logger LOG = Logger.getLogger(LlmModel.class);
+
+    private volatile Qwen3Captioner captioner;
+
+    synchronized Qwen3Captioner load(LlmConfig config) {
+        if (captioner == null) {
+            long start = System.nanoTime();
+            captioner = Qwen3Captioner.load(config.model(), config.revision().orElse(null), config.device(),
+                    HubEnvironment.fromSystem(), new DownloadListener() {
+                        @Override
+                        public void onFileStart(String file, long total, long alreadyHave) {
+                            LOG.infof("downloading %s (%d bytes, resuming at %d)", file, total, alreadyHave);
+                        }
+                    });
+            LOG.infof("loaded %s@%s on %s in %.1f s", captioner.modelId(), captioner.revision(), config.device(),
+                    (System.nanoTime() - start) / 1e9);
+        }
+        return captioner;
+    }
+
+    @PreDestroy
+    void close() {
+        if (captioner != null) {
+            captioner.close();
+        }
+    }
+}

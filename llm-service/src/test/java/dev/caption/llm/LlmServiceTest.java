@@ -1,0 +1,137 @@
+package dev.caption.llm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.caption.broker.LocalKafkaResource;
+import dev.caption.core.message.Caption;
+import dev.caption.core.message.CaptionHeaders;
+import dev.caption.core.message.PrefixFrame;
+import dev.caption.nn.hub.DownloadListener;
+import dev.caption.nn.hub.HubEnvironment;
+import dev.caption.nn.qwen3.Decoding;
+import dev.caption.nn.qwen3.Qwen3Captioner;
+import dev.caption.tensor.DType;
+import dev.caption.tensor.Safetensors;
+import dev.caption.tensor.SafetensorsBlob;
+import dev.caption.tensor.Tensor;
+
+/** The service on a real local broker with qwen3-tiny: prefixes in, captions and dead letters out. */
+@QuarkusTest
+@QuarkusTestResource(LocalKafkaResource.class)
+class LlmServiceTest {
+
+    private static final Path FIXTURES = Path.of("..", "caption-nn", "src", "test", "resources", "fixtures");
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @ConfigProperty(name = "caption.llm.model")
+    String modelId;
+
+    @TestHTTPResource("/q/health/ready")
+    URI ready;
+
+    @TestHTTPResource("/q/metrics")
+    URI metrics;
+
+    @Test
+    void captionsPrefixesInBatchesAndDeadLettersForeignOrMisShapedOnes() throws Exception {
+        SafetensorsBlob fixture = Safetensors.decode(Files.readAllBytes(FIXTURES.resolve("qwen3-tiny.expected.safetensors")),
+                10 << 20);
+        Map<String, Tensor> good = Map.of("img-b", fixture.tensor("b.prefix"), "img-c", fixture.tensor("c.0.prefix"));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (Map.Entry<String, Tensor> e : good.entrySet()) {
+                send(producer, new PrefixFrame(e.getKey(), e.getValue().convert(DType.F16), "mean-k6", "clip", modelId));
+            }
+            send(producer, new PrefixFrame("img-other", fixture.tensor("b.prefix"), "mean-k6", "clip", "Qwen/Qwen3-8B"));
+            send(producer, new PrefixFrame("img-wide", Tensor.ofFloats(DType.F32, new long[] {2, 48}, new float[96]),
+                    "mean-k6", "clip", modelId));
+        }
+
+        List<ConsumerRecord<String, byte[]>> captions = read("caption.captions", 2);
+        try (Qwen3Captioner lm = Qwen3Captioner.load(modelId, null, "cpu", HubEnvironment.fromSystem(), DownloadListener.NONE)) {
+            for (ConsumerRecord<String, byte[]> r : captions) {
+                Caption caption = Caption.CODEC.fromRecord(r);
+                // what the model gives this prefix alone, with the wire's fp16 rounding
+                float[] prefix = good.get(caption.id()).convert(DType.F16).toFloats();
+                Qwen3Captioner.Result alone = lm.generate(List.of(Qwen3Captioner.Item.image(prefix, 6)),
+                        new Decoding.Greedy(12)).get(0).get(0);
+                assertEquals(alone.text(), caption.text(), caption.id());
+                assertEquals(alone.tokenIds().length, caption.tokenCount());
+                assertEquals(modelId, caption.model());
+                assertEquals("mean-k6", caption.adapter());
+                assertEquals(2000L, caption.timings().get("submit"));
+                assertTrue(caption.timings().containsKey("llm"));
+            }
+        }
+        List<ConsumerRecord<String, byte[]>> dead = read("caption.dlq", 2);
+        Map<String, String> reasons = new HashMap<>();
+        dead.forEach(d -> reasons.put(d.key(), CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
+        assertEquals(Set.of("img-other", "img-wide"), reasons.keySet());
+        assertEquals("prefix was made for LLM Qwen/Qwen3-8B but this service runs " + modelId, reasons.get("img-other"));
+        assertTrue(reasons.get("img-wide").contains("prefix width 48 does not match"), reasons.toString());
+
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        String prometheus = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(prometheus.contains("caption_llm_tokens_total"), "tokens counter");
+        assertTrue(prometheus.contains("caption_llm_time_to_first_token_seconds_count"), "TTFT timer");
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, PrefixFrame frame) throws Exception {
+        ProducerRecord<String, byte[]> r = PrefixFrame.CODEC.toRecord("caption.prefixes", frame);
+        CaptionHeaders.put(r.headers(), CaptionHeaders.SUBMIT_TIME, "2000");
+        producer.send(r).get();
+    }
+
+    private List<ConsumerRecord<String, byte[]>> read(String topic, int count) {
+        Map<String, Object> c = Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed");
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (out.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        assertEquals(count, out.size(), "records on " + topic);
+        return out;
+    }
+
+}
