@@ -35,9 +35,13 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     }
 
     private Qwen3ForCausalLM(Qwen3Config config, Checkpoint checkpoint, NDManager parent) {
+        this(config, parent.newSubManager(), manager -> new WeightLoader(checkpoint, manager));
+    }
+
+    private Qwen3ForCausalLM(Qwen3Config config, NDManager own, java.util.function.Function<NDManager, WeightLoader> loader) {
         this.config = config;
-        this.manager = parent.newSubManager();
-        WeightLoader w = new WeightLoader(checkpoint, manager);
+        this.manager = own;
+        WeightLoader w = loader.apply(manager);
         int h = config.hiddenSize();
         embedTokens = w.take("model.embed_tokens.weight", config.vocabSize(), h);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
@@ -60,6 +64,18 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         Qwen3Config config = Qwen3Config.read(dir.resolve("config.json"));
         try (Checkpoint checkpoint = Checkpoint.open(dir, weightFiles)) {
             return new Qwen3ForCausalLM(config, checkpoint, manager);
+        }
+    }
+
+    /**
+     * Parameters of a model of this config, counted from the shapes the modules ask for, allocating nothing
+     * (tied embeddings counted once).
+     */
+    public static long parameterCount(Qwen3Config config, NDManager manager) {
+        WeightLoader[] loader = new WeightLoader[1];
+        try (NDManager scratch = manager.newSubManager()) {
+            new Qwen3ForCausalLM(config, scratch, m -> loader[0] = WeightLoader.shapesOnly(m));
+            return loader[0].parameterCount();
         }
     }
 

@@ -33,17 +33,34 @@ public final class WeightLoader {
     private final List<ByteBuffer> buffers = new ArrayList<>();
 
     private final long randomSeed;
+    private final boolean shapesOnly;
+    private long parameters;
 
     public WeightLoader(Checkpoint checkpoint, NDManager manager) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.randomSeed = 0;
+        this.shapesOnly = false;
     }
 
-    private WeightLoader(NDManager manager, long seed) {
+    private WeightLoader(NDManager manager, long seed, boolean shapesOnly) {
         this.checkpoint = null;
         this.manager = manager;
         this.randomSeed = seed;
+        this.shapesOnly = shapesOnly;
+    }
+
+    /**
+     * A loader that allocates nothing: every tensor is a placeholder scalar, and {@link #parameterCount()} adds up
+     * the shapes asked for. For checking an architecture against published sizes without its memory.
+     */
+    public static WeightLoader shapesOnly(NDManager manager) {
+        return new WeightLoader(manager, 0, true);
+    }
+
+    /** Elements of every distinct tensor taken so far. */
+    public long parameterCount() {
+        return parameters;
     }
 
     /**
@@ -51,12 +68,17 @@ public final class WeightLoader {
      * benchmarks, whose speed does not depend on the weights' values.
      */
     public static WeightLoader random(NDManager manager, long seed) {
-        return new WeightLoader(manager, seed);
+        return new WeightLoader(manager, seed, false);
     }
 
     /** The named tensor, which must have {@code shape}; a placeholder of that shape if it is missing or wrong. */
     public NDArray take(String name, long... shape) {
-        taken.add(name);
+        if (taken.add(name)) {
+            parameters += new Shape(shape).size();
+        }
+        if (shapesOnly) {
+            return manager.create(0f);
+        }
         if (checkpoint == null) {
             manager.getEngine().setRandomSeed((int) (randomSeed + taken.size()));
             return manager.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
