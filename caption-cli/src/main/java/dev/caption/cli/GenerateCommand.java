@@ -41,6 +41,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda:N", description = "Where to run (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--precision", defaultValue = "auto", paramLabel = "auto|fp32|fp16",
+            description = "Compute type (default: auto = fp32 on CPU, fp16 on GPU).")
+    String precision;
+
     @Option(names = "--prefix", paramLabel = "PREFIX.safetensors",
             description = "One [n, hidden] tensor per item (name = item id), placed before that item's prompt.")
     Path prefix;
@@ -97,7 +101,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 ? new Decoding.Beam(maxNewTokens, strategy.beams, Math.min(numReturn, strategy.beams), lengthPenalty)
                 : strategy.sample ? new Decoding.Sample(maxNewTokens, new Sampling(temperature, topK, topP, seed))
                 : new Decoding.Greedy(maxNewTokens);
-        try (Qwen3Captioner lm = Qwen3Captioner.load(model, revision, device, HubEnvironment.fromSystem(), new DownloadProgress())) {
+        try (Qwen3Captioner lm = Qwen3Captioner.load(model, revision, device, precision, HubEnvironment.fromSystem(),
+                new DownloadProgress())) {
             List<Qwen3Captioner.Item> list = new ArrayList<>(items.values());
             checkPrefixWidth(list, lm.hiddenSize());
             List<List<Qwen3Captioner.Result>> results = lm.generate(list, decoding);

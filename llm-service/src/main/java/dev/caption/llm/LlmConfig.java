@@ -19,6 +19,10 @@ public interface LlmConfig {
     @WithDefault("cpu")
     String device();
 
+    /** auto (fp32 on CPU, fp16 on GPU), fp32 or fp16; norms and softmax are fp32 either way. */
+    @WithDefault("auto")
+    String precision();
+
     @WithDefault("32")
     int maxNewTokens();
 

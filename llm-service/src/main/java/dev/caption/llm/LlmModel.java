@@ -21,7 +21,7 @@ public class LlmModel {
         if (captioner == null) {
             long start = System.nanoTime();
             captioner = Qwen3Captioner.load(config.model(), config.revision().orElse(null), config.device(),
-                    HubEnvironment.fromSystem(), new DownloadListener() {
+                    config.precision(), HubEnvironment.fromSystem(), new DownloadListener() {
                         @Override
                         public void onFileStart(String file, long total, long alreadyHave) {
                             LOG.infof("downloading %s (%d bytes, resuming at %d)", file, total, alreadyHave);

@@ -61,15 +61,32 @@ public final class Qwen3Captioner implements AutoCloseable {
 
     public static Qwen3Captioner load(String model, String revision, String device, HubEnvironment env,
                                       DownloadListener progress) {
+        return load(model, revision, device, "auto", env, progress);
+    }
+
+    /**
+     * @param precision "auto" (fp32 on the CPU, fp16 on a GPU: CPU fp16 matmuls are ~150x slower), "fp32" or
+     *                  "fp16"; norms and softmax run in fp32 either way
+     */
+    public static Qwen3Captioner load(String model, String revision, String device, String precision,
+                                      HubEnvironment env, DownloadListener progress) {
+        ai.djl.Device dev = Devices.parse(device);
+        ai.djl.ndarray.types.DataType compute = switch (precision.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> dev.isGpu() ? ai.djl.ndarray.types.DataType.FLOAT16 : ai.djl.ndarray.types.DataType.FLOAT32;
+            case "fp32", "float32" -> ai.djl.ndarray.types.DataType.FLOAT32;
+            case "fp16", "float16" -> ai.djl.ndarray.types.DataType.FLOAT16;
+            default -> throw new IllegalArgumentException("precision must be auto, fp32 or fp16, got '" + precision
+                    + "' (bf16 is not possible with DJL's PyTorch engine)");
+        };
         ModelRef ref = ModelRef.parse(model, revision);
         CheckpointResolver.Resolved resolved = new CheckpointResolver(env, progress)
                 .resolve(ref, List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json"));
         if (!java.nio.file.Files.isRegularFile(resolved.file("tokenizer.json"))) {
             throw new IllegalArgumentException("model " + model + " has no tokenizer.json");
         }
-        NDManager manager = NDManager.newBaseManager(Devices.parse(device));
+        NDManager manager = NDManager.newBaseManager(dev);
         try {
-            Qwen3ForCausalLM lm = Qwen3ForCausalLM.load(resolved.dir(), resolved.weightFiles(), manager);
+            Qwen3ForCausalLM lm = Qwen3ForCausalLM.load(resolved.dir(), resolved.weightFiles(), manager, compute);
             return new Qwen3Captioner(manager, lm, Qwen3Tokenizer.load(resolved.file("tokenizer.json")),
                     GenerationConfig.read(resolved.dir()), ref.isLocal() ? ref.localDir().toString() : ref.repoId(),
                     resolved.commit());

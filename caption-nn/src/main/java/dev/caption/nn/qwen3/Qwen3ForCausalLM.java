@@ -8,6 +8,7 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
@@ -23,6 +24,8 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
 
     private final Qwen3Config config;
     private final NDManager manager;
+    /** FLOAT32, or FLOAT16 for matmul weights and activations (GPU); norms and softmax always run in fp32. */
+    private final DataType compute;
     private final List<ByteBuffer> buffers;
     final NDArray embedTokens;            // model.embed_tokens.weight [V, H]
     final List<DecoderLayer> layers = new ArrayList<>();
@@ -34,16 +37,19 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     public record Output(NDArray lastHiddenState, List<NDArray> hiddenStates, NDArray lastLayerOutput) {
     }
 
-    private Qwen3ForCausalLM(Qwen3Config config, Checkpoint checkpoint, NDManager parent) {
-        this(config, parent.newSubManager(), manager -> new WeightLoader(checkpoint, manager));
+    private Qwen3ForCausalLM(Qwen3Config config, Checkpoint checkpoint, NDManager parent, DataType compute) {
+        this(config, parent.newSubManager(), manager -> new WeightLoader(checkpoint, manager), compute);
     }
 
-    private Qwen3ForCausalLM(Qwen3Config config, NDManager own, java.util.function.Function<NDManager, WeightLoader> loader) {
+    private Qwen3ForCausalLM(Qwen3Config config, NDManager own, java.util.function.Function<NDManager, WeightLoader> loader,
+                             DataType compute) {
         this.config = config;
         this.manager = own;
-        WeightLoader w = loader.apply(manager);
+        this.compute = compute;
+        WeightLoader loaded = loader.apply(manager);
+        Weights w = new Weights(loaded, compute);
         int h = config.hiddenSize();
-        embedTokens = w.take("model.embed_tokens.weight", config.vocabSize(), h);
+        embedTokens = w.matrix("model.embed_tokens.weight", config.vocabSize(), h);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(new DecoderLayer(w, "model.layers." + i + ".", config));
         }
@@ -51,19 +57,45 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         if (config.tieWordEmbeddings()) {
             lmHead = embedTokens;
             // Qwen/Qwen3-0.6B also stores lm_head.weight; tied, transformers ignores it, and so do we
-            w.finish("Qwen3 (" + config.numHiddenLayers() + " layers, hidden " + h + ")", "lm_head.");
+            loaded.finish("Qwen3 (" + config.numHiddenLayers() + " layers, hidden " + h + ")", "lm_head.");
         } else {
-            lmHead = w.take("lm_head.weight", config.vocabSize(), h);
-            w.finish("Qwen3 (" + config.numHiddenLayers() + " layers, hidden " + h + ")");
+            lmHead = w.matrix("lm_head.weight", config.vocabSize(), h);
+            loaded.finish("Qwen3 (" + config.numHiddenLayers() + " layers, hidden " + h + ")");
         }
         rope = new Rope(config.headDim(), config.ropeTheta());
-        buffers = w.buffers();
+        buffers = loaded.buffers();
     }
 
     public static Qwen3ForCausalLM load(Path dir, List<String> weightFiles, NDManager manager) {
+        return load(dir, weightFiles, manager, DataType.FLOAT32);
+    }
+
+    /** Loads with matmul weights in {@code compute} (FLOAT32, or FLOAT16 on a GPU). */
+    public static Qwen3ForCausalLM load(Path dir, List<String> weightFiles, NDManager manager, DataType compute) {
+        if (compute != DataType.FLOAT32 && compute != DataType.FLOAT16) {
+            throw new IllegalArgumentException("Qwen3 computes in float32 or float16, not " + compute
+                    + " (bfloat16 aborts DJL's PyTorch engine)");
+        }
         Qwen3Config config = Qwen3Config.read(dir.resolve("config.json"));
         try (Checkpoint checkpoint = Checkpoint.open(dir, weightFiles)) {
-            return new Qwen3ForCausalLM(config, checkpoint, manager);
+            return new Qwen3ForCausalLM(config, checkpoint, manager, compute);
+        }
+    }
+
+    /** Weights for the modules: matrices in the compute type, norm weights in fp32. */
+    record Weights(WeightLoader loader, DataType compute) {
+        NDArray matrix(String name, long... shape) {
+            NDArray a = loader.take(name, shape);
+            if (compute == DataType.FLOAT32 || a.getShape().dimension() == 0) {
+                return a;
+            }
+            NDArray converted = a.toType(compute, false);
+            a.close();
+            return converted;
+        }
+
+        NDArray vector(String name, long... shape) {
+            return loader.take(name, shape);
         }
     }
 
@@ -74,7 +106,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     public static long parameterCount(Qwen3Config config, NDManager manager) {
         WeightLoader[] loader = new WeightLoader[1];
         try (NDManager scratch = manager.newSubManager()) {
-            new Qwen3ForCausalLM(config, scratch, m -> loader[0] = WeightLoader.shapesOnly(m));
+            new Qwen3ForCausalLM(config, scratch, m -> loader[0] = WeightLoader.shapesOnly(m), DataType.FLOAT32);
             return loader[0].parameterCount();
         }
     }
@@ -83,10 +115,11 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         return config;
     }
 
-    /** embed_tokens(ids): [n] -> [n, H]. */
+    /** embed_tokens(ids): [n] -> [n, H], in fp32 whatever the compute type (forward casts). */
     public NDArray embed(NDManager scope, long[] ids) {
         NDArray index = scope.create(ids);
-        return embedTokens.get(new NDIndex("{}", index));
+        NDArray rows = embedTokens.get(new NDIndex("{}", index));
+        return rows.getDataType() == DataType.FLOAT32 ? rows : rows.toType(DataType.FLOAT32, false);
     }
 
     /**
@@ -104,8 +137,11 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         int t = (int) inputsEmbeds.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
         NDArray[] cosSin = rope.cosSin(m, positionIds);                       // [B, 1, T, Dh] each
-        NDArray mask = causalMask(m, attentionMask, t, past);                 // [B, 1, T, S]
-        NDArray hidden = inputsEmbeds;
+        if (compute != DataType.FLOAT32) {
+            cosSin = new NDArray[] {cosSin[0].toType(compute, false), cosSin[1].toType(compute, false)};
+        }
+        NDArray mask = causalMask(m, attentionMask, t, past);                 // [B, 1, T, S], fp32
+        NDArray hidden = inputsEmbeds.getDataType() == compute ? inputsEmbeds : inputsEmbeds.toType(compute, false);
         List<NDArray> states = new ArrayList<>();
         if (keepHiddenStates) {
             states.add(hidden);
@@ -131,12 +167,12 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     public NDArray lastLogits(NDArray hidden) {
         long t = hidden.getShape().get(1);
         NDArray last = hidden.get(new NDIndex(":, {}, :", t - 1));             // [B, H]
-        return last.matMul(lmHead.transpose());                               // [B, V]
+        return last.matMul(lmHead.transpose()).toType(DataType.FLOAT32, false);   // [B, V], fp32 as HF casts
     }
 
     /** lm_head everywhere: [B, T, H] -> [B, T, V]. */
     public NDArray logits(NDArray hidden) {
-        return hidden.matMul(lmHead.transpose());
+        return hidden.matMul(lmHead.transpose()).toType(DataType.FLOAT32, false);
     }
 
     /**
@@ -172,14 +208,17 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
 
     /** Qwen3RMSNorm: weight * x / sqrt(mean(x^2) + eps), in fp32. */
     record RmsNorm(NDArray weight, float eps) {
-        RmsNorm(WeightLoader w, String prefix, int dim, float eps) {
-            this(w.take(prefix + "weight", dim), eps);
+        RmsNorm(Weights w, String prefix, int dim, float eps) {
+            this(w.vector(prefix + "weight", dim), eps);
         }
 
         NDArray forward(NDArray x) {
-            // variance = hidden_states.pow(2).mean(-1, keepdim=True); x * torch.rsqrt(variance + eps)
-            NDArray variance = x.square().mean(new int[] {-1}, true);
-            return x.div(variance.add(eps).sqrt()).mul(weight);
+            DataType in = x.getDataType();
+            NDArray x32 = in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+            // variance = hidden_states.to(float32).pow(2).mean(-1, keepdim=True); x * torch.rsqrt(variance + eps)
+            NDArray variance = x32.square().mean(new int[] {-1}, true);
+            NDArray out = x32.div(variance.add(eps).sqrt()).mul(weight);
+            return in == DataType.FLOAT32 ? out : out.toType(in, false);
         }
     }
 
@@ -240,15 +279,15 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         final int headDim;
         final float scaling;
 
-        Attention(WeightLoader w, String prefix, Qwen3Config c) {
+        Attention(Weights w, String prefix, Qwen3Config c) {
             heads = c.numAttentionHeads();
             kvHeads = c.numKeyValueHeads();
             headDim = c.headDim();
             int h = c.hiddenSize();
-            qProj = w.take(prefix + "q_proj.weight", (long) heads * headDim, h);
-            kProj = w.take(prefix + "k_proj.weight", (long) kvHeads * headDim, h);
-            vProj = w.take(prefix + "v_proj.weight", (long) kvHeads * headDim, h);
-            oProj = w.take(prefix + "o_proj.weight", h, (long) heads * headDim);
+            qProj = w.matrix(prefix + "q_proj.weight", (long) heads * headDim, h);
+            kProj = w.matrix(prefix + "k_proj.weight", (long) kvHeads * headDim, h);
+            vProj = w.matrix(prefix + "v_proj.weight", (long) kvHeads * headDim, h);
+            oProj = w.matrix(prefix + "o_proj.weight", h, (long) heads * headDim);
             qNorm = new RmsNorm(w, prefix + "q_norm.", headDim, c.rmsNormEps());
             kNorm = new RmsNorm(w, prefix + "k_norm.", headDim, c.rmsNormEps());
             scaling = (float) Math.pow(headDim, -0.5);
@@ -278,8 +317,15 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
                 v = v.expandDims(2).repeat(2, groups).reshape(b, heads, s, headDim);
             }
             // softmax(q @ k^T * scaling + mask, dim=-1, float32) @ v
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scaling).add(mask);
-            NDArray out = scores.softmax(-1).matMul(v);                         // [B, heads, T, Dh]
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scaling);
+            if (scores.getDataType() != DataType.FLOAT32) {
+                scores = scores.toType(DataType.FLOAT32, false);               // softmax in fp32, as HF does
+            }
+            NDArray weights = scores.add(mask).softmax(-1);
+            if (v.getDataType() != DataType.FLOAT32) {
+                weights = weights.toType(v.getDataType(), false);
+            }
+            NDArray out = weights.matMul(v);                                    // [B, heads, T, Dh]
             out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
             return Linear.linear(out, oProj).singletonOrThrow();
         }
@@ -291,10 +337,10 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         final NDArray upProj;
         final NDArray downProj;
 
-        Mlp(WeightLoader w, String prefix, Qwen3Config c) {
-            gateProj = w.take(prefix + "gate_proj.weight", c.intermediateSize(), c.hiddenSize());
-            upProj = w.take(prefix + "up_proj.weight", c.intermediateSize(), c.hiddenSize());
-            downProj = w.take(prefix + "down_proj.weight", c.hiddenSize(), c.intermediateSize());
+        Mlp(Weights w, String prefix, Qwen3Config c) {
+            gateProj = w.matrix(prefix + "gate_proj.weight", c.intermediateSize(), c.hiddenSize());
+            upProj = w.matrix(prefix + "up_proj.weight", c.intermediateSize(), c.hiddenSize());
+            downProj = w.matrix(prefix + "down_proj.weight", c.hiddenSize(), c.intermediateSize());
         }
 
         NDArray forward(NDArray x) {
@@ -311,7 +357,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         final RmsNorm postAttentionLayernorm;
         final Mlp mlp;
 
-        DecoderLayer(WeightLoader w, String prefix, Qwen3Config c) {
+        DecoderLayer(Weights w, String prefix, Qwen3Config c) {
             inputLayernorm = new RmsNorm(w, prefix + "input_layernorm.", c.hiddenSize(), c.rmsNormEps());
             selfAttn = new Attention(w, prefix + "self_attn.", c);
             postAttentionLayernorm = new RmsNorm(w, prefix + "post_attention_layernorm.", c.hiddenSize(), c.rmsNormEps());

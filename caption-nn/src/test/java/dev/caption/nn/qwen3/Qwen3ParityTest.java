@@ -141,6 +141,26 @@ class Qwen3ParityTest {
         }
     }
 
+    @Test
+    void fp16WeightsWithFp32NormsAndSoftmaxStayCloseToTheReference() throws Exception {
+        Path dir = Path.of(Qwen3ParityTest.class.getResource("/fixtures/qwen3-tiny/config.json").toURI()).getParent();
+        try (NDManager scope = manager.newSubManager();
+             Qwen3ForCausalLM half = Qwen3ForCausalLM.load(dir, List.of("model.safetensors"), scope,
+                     ai.djl.ndarray.types.DataType.FLOAT16)) {
+            long[] ids = expected.tensor("a.0.input_ids").toLongs();
+            Qwen3ForCausalLM.Output out = half.forward(half.embed(scope, ids).expandDims(0), new long[][] {range(ids.length)},
+                    new int[][] {ones(ids.length)}, null, false);
+            float[] got = half.lastLogits(out.lastHiddenState()).toFloatArray();
+            float[] want = expected.tensor("a.0.last_logits").toFloats();
+            double max = 0;
+            for (int i = 0; i < want.length; i++) {
+                max = Math.max(max, Math.abs(got[i] - want[i]));
+            }
+            System.out.printf("fp16 compute: last logits max|diff| %.2e%n", max);
+            org.junit.jupiter.api.Assertions.assertTrue(max < 5e-3, "fp16 logits within 5e-3: " + max);
+        }
+    }
+
     private static NDArray withPrefix(NDManager scope, String prefixName, long[] promptIds) {
         Tensor prefix = expected.tensor(prefixName);
         NDArray p = scope.create(prefix.toFloats(), new Shape(prefix.shape()));
