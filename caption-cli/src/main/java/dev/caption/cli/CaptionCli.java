@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             BenchLoopCommand.class,
             BenchEncoderCommand.class,
+            BenchLlmCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CaptionCli {

@@ -84,7 +84,7 @@ public final class ClipVisionModel implements AutoCloseable {
             hidden.add(h);
         }
         NDArray pooled = postLayernorm.forward(h.get(new NDIndex(":, 0, :")));  // [B, D]
-        NDArray embeds = pooled.matMul(visualProjection.transpose());           // [B, P]
+        NDArray embeds = Linear.linear(pooled, visualProjection).singletonOrThrow();   // [B, P], no bias
         return new Output(h, hidden, pooled, embeds);
     }
 

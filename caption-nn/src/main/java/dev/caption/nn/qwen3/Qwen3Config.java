@@ -12,6 +12,11 @@ public record Qwen3Config(int vocabSize, int hiddenSize, int intermediateSize, i
                           int numAttentionHeads, int numKeyValueHeads, int headDim, float rmsNormEps,
                           double ropeTheta, boolean tieWordEmbeddings, int maxPositionEmbeddings) {
 
+    /** Qwen/Qwen3-0.6B's config.json. */
+    public static Qwen3Config qwen3_0_6b() {
+        return new Qwen3Config(151936, 1024, 3072, 28, 16, 8, 128, 1e-6f, 1_000_000.0, true, 40960);
+    }
+
     public static Qwen3Config read(Path configJson) {
         JsonNode n;
         try {

@@ -99,6 +99,11 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         }
     }
 
+    /** A model of {@code config}'s size with N(0, 0.02) weights, for benchmarks (speed does not depend on values). */
+    public static Qwen3ForCausalLM random(Qwen3Config config, NDManager manager, long seed) {
+        return new Qwen3ForCausalLM(config, manager.newSubManager(), m -> WeightLoader.random(m, seed), DataType.FLOAT32);
+    }
+
     /**
      * Parameters of a model of this config, counted from the shapes the modules ask for, allocating nothing
      * (tied embeddings counted once).
@@ -119,6 +124,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     public NDArray embed(NDManager scope, long[] ids) {
         NDArray index = scope.create(ids);
         NDArray rows = embedTokens.get(new NDIndex("{}", index));
+        rows.attach(scope);          // an op on a model weight lands in the model's manager: move it to the caller's
         return rows.getDataType() == DataType.FLOAT32 ? rows : rows.toType(DataType.FLOAT32, false);
     }
 
@@ -167,12 +173,14 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     public NDArray lastLogits(NDArray hidden) {
         long t = hidden.getShape().get(1);
         NDArray last = hidden.get(new NDIndex(":, {}, :", t - 1));             // [B, H]
-        return last.matMul(lmHead.transpose()).toType(DataType.FLOAT32, false);   // [B, V], fp32 as HF casts
+        // F.linear, not matMul(lmHead.transpose()): a transpose of a model weight would belong to the model's
+        // manager and outlive the step (622 MB a step at 0.6B)
+        return Linear.linear(last, lmHead).singletonOrThrow().toType(DataType.FLOAT32, false);   // [B, V], fp32 as HF casts
     }
 
     /** lm_head everywhere: [B, T, H] -> [B, T, V]. */
     public NDArray logits(NDArray hidden) {
-        return hidden.matMul(lmHead.transpose()).toType(DataType.FLOAT32, false);
+        return Linear.linear(hidden, lmHead).singletonOrThrow().toType(DataType.FLOAT32, false);
     }
 
     /**
@@ -304,18 +312,21 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             NDArray v = Linear.linear(x, vProj).singletonOrThrow().reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
             q = rope.apply(q, cosSin);
             k = rope.apply(k, cosSin);
+            NDManager step = x.getManager();
             if (cache != null) {
                 NDArray[] kv = cache.append(layer, k, v);                       // [B, kvHeads, S, Dh]
-                k = kv[0];
-                v = kv[1];
+                // ops on the cache's arrays would land in the cache's manager and pile up: start them in the step's
+                k = inStep(kv[0].expandDims(2), step);
+                v = inStep(kv[1].expandDims(2), step);
+            } else {
+                k = k.expandDims(2);
+                v = v.expandDims(2);
             }
             int groups = heads / kvHeads;
-            if (groups > 1) {
-                // repeat_kv: [B, kvH, S, Dh] -> [B, kvH * groups, S, Dh]
-                long s = k.getShape().get(2);
-                k = k.expandDims(2).repeat(2, groups).reshape(b, heads, s, headDim);
-                v = v.expandDims(2).repeat(2, groups).reshape(b, heads, s, headDim);
-            }
+            // repeat_kv: [B, kvH, 1, S, Dh] -> [B, kvH * groups, S, Dh]
+            long s = k.getShape().get(3);
+            k = (groups > 1 ? k.repeat(2, groups) : k).reshape(b, heads, s, headDim);
+            v = (groups > 1 ? v.repeat(2, groups) : v).reshape(b, heads, s, headDim);
             // softmax(q @ k^T * scaling + mask, dim=-1, float32) @ v
             NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scaling);
             if (scores.getDataType() != DataType.FLOAT32) {
@@ -329,6 +340,11 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
             return Linear.linear(out, oProj).singletonOrThrow();
         }
+    }
+
+    private static NDArray inStep(NDArray a, NDManager step) {
+        a.attach(step);
+        return a;
     }
 
     /** Qwen3MLP: down_proj(silu(gate_proj(x)) * up_proj(x)). */
