@@ -111,6 +111,34 @@ class Qwen3ParityTest {
     }
 
     @Test
+    void fullyMaskedPaddingRowsStayFinite() {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray shortRow = withPrefix(scope, "c.0.prefix", expected.tensor("c.0.prompt_ids").toLongs());   // 20
+            long t = 37;
+            NDArray padded = model.embed(scope, new long[] {PAD}).repeat(0, t - shortRow.getShape().get(0))
+                    .concat(shortRow, 0).expandDims(0);
+            int[][] mask = {new int[(int) t]};
+            long[][] positions = {new long[(int) t]};
+            int pad = (int) (t - shortRow.getShape().get(0));
+            for (int j = 0; j < t; j++) {
+                mask[0][j] = j < pad ? 0 : 1;
+                positions[0][j] = j < pad ? 1 : j - pad;
+            }
+            Qwen3ForCausalLM.Output out = model.forward(padded, positions, mask, null, true);
+            for (NDArray h : out.hiddenStates()) {
+                for (float v : h.toFloatArray()) {
+                    org.junit.jupiter.api.Assertions.assertTrue(Float.isFinite(v), "no NaN or infinity, padding rows included");
+                }
+            }
+            float[] want = expected.tensor("c.prefill_last_logits").toFloats();
+            float[] got = model.lastLogits(out.lastHiddenState()).toFloatArray();
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(want[i], got[i], ATOL + RTOL * Math.abs(want[i]), "prefill logit " + i + " of row 0");
+            }
+        }
+    }
+
+    @Test
     void beamSearchReturnsHfsSequencesAndScores() {
         try (NDManager scope = manager.newSubManager()) {
             NDArray embeds = withPrefix(scope, "b.prefix", expected.tensor("b.prompt_ids").toLongs());
