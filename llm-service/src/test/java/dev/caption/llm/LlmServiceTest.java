@@ -10,20 +10,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -32,6 +27,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.caption.broker.CommittedRecords;
 import dev.caption.broker.LocalKafkaResource;
 import dev.caption.core.message.Caption;
 import dev.caption.core.message.CaptionHeaders;
@@ -117,19 +113,7 @@ class LlmServiceTest {
     }
 
     private List<ConsumerRecord<String, byte[]>> read(String topic, int count) {
-        Map<String, Object> c = Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed");
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (out.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
+        List<ConsumerRecord<String, byte[]>> out = CommittedRecords.read(bootstrap, topic, count, Duration.ofSeconds(120));
         assertEquals(count, out.size(), "records on " + topic);
         return out;
     }

@@ -23,6 +23,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.caption.nn.Parity;
 import dev.caption.tensor.Safetensors;
 import dev.caption.tensor.SafetensorsBlob;
 import dev.caption.tensor.Tensor;
@@ -210,18 +211,6 @@ class Qwen3ParityTest {
     }
 
     private static void assertClose(String name, NDArray actual) {
-        Tensor want = expected.tensor(name);
-        assertArrayEquals(want.shape(), actual.getShape().getShape(), name + " shape");
-        float[] w = want.toFloats();
-        float[] a = actual.toFloatArray();
-        double maxAbs = 0;
-        for (int i = 0; i < w.length; i++) {
-            double diff = Math.abs(a[i] - w[i]);
-            maxAbs = Math.max(maxAbs, diff);
-            if (diff > ATOL + RTOL * Math.abs(w[i])) {
-                throw new AssertionError(name + "[" + i + "]: " + a[i] + " vs " + w[i]);
-            }
-        }
-        System.out.printf("parity %-28s max|diff| %.2e%n", name, maxAbs);
+        Parity.assertClose(expected, name, actual, RTOL, ATOL);
     }
 }
