@@ -17,9 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The local pipeline end to end, as far as it is built: a real broker, the topics, published images and references,
- * and the streams as they land. The model stages come with their issues; until then their topics stay empty and
- * the demo says so.
+ * The local pipeline as far as the demo runs it today: a real broker, the topics, published images and references,
+ * and the streams as they land. Starting the services as processes comes with issue #7; until then their topics
+ * stay empty and the demo says so.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Start a local Kafka broker, create the topics, publish images (the shipped samples by default)",
@@ -69,8 +69,9 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.println("demo: the streams (read_committed):");
             TailCommand.tail(settings, topics, List.of(Topic.IMAGES, Topic.REFERENCES, Topic.FEATURES, Topic.PREFIXES,
                     Topic.CAPTIONS, Topic.SCORES, Topic.DLQ), true, true, null, false, System.out);
-            System.out.println("demo: encoder-, adapter-, llm- and eval-service are not built yet, so no features,");
-            System.out.println("demo: prefixes, captions or scores follow; images and references are on the broker.");
+            System.out.println("demo: the demo does not start the services yet (issue #7), and adapter- and eval-service");
+            System.out.println("demo: are not built yet (#5, #6): no prefixes, captions or scores follow. The README shows");
+            System.out.println("demo: how to run encoder-service and llm-service by hand against a local broker.");
             if (keepRunning) {
                 System.out.println("demo: broker stays up on " + broker.bootstrapServers() + "; try "
                         + "'./caption tail --bootstrap-servers " + broker.bootstrapServers()
