@@ -21,14 +21,4 @@ public record SafetensorsBlob(Map<String, String> metadata, Map<String, Tensor> 
         }
         return t;
     }
-
-    /** The named metadata value; a clear error when it is absent. */
-    public String requireMetadata(String key) {
-        String v = metadata.get(key);
-        if (v == null) {
-            throw new SafetensorsException("safetensors metadata has no '" + key + "' (it has "
-                    + metadata.keySet() + ")");
-        }
-        return v;
-    }
 }

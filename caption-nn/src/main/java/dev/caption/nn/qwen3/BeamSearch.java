@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.Set;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
 /**
@@ -39,40 +37,25 @@ public final class BeamSearch {
         }
         int b = inputsEmbeds.size();
         int k = numBeams;
-        int rows = b * k;
-        int longest = inputsEmbeds.stream().mapToInt(e -> (int) e.getShape().get(0)).max().orElse(0);
-        int[][] mask = new int[rows][longest];
-        long[][] positions = new long[rows][longest];
-        long[] nextPosition = new long[rows];
+        LeftPaddedBatch batch = new LeftPaddedBatch(inputsEmbeds, k);
+        int rows = batch.rows();
         double[] beamScores = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            beamScores[r] = r % k == 0 ? 0 : -1e9;     // the first step expands each item's beam 0 only
+        }
         long[][] tokens = new long[rows][0];
         List<List<Hypothesis>> finished = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            finished.add(new ArrayList<>());
+        }
         boolean[] done = new boolean[b];
         int vocab = model.config().vocabSize();
         int candidates = Math.max(2, 1 + eosIds.size()) * k;
         try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers())) {
             float[] logprobs;
             try (NDManager step = manager.newSubManager()) {
-                NDArray padEmbed = model.embed(step, new long[] {padId});
-                NDList batch = new NDList();
-                for (int i = 0; i < b; i++) {
-                    NDArray e = inputsEmbeds.get(i);
-                    int len = (int) e.getShape().get(0);
-                    int pad = longest - len;
-                    NDArray row = pad == 0 ? e : padEmbed.repeat(0, pad).concat(e, 0);
-                    for (int beam = 0; beam < k; beam++) {
-                        int r = i * k + beam;
-                        for (int j = 0; j < longest; j++) {
-                            mask[r][j] = j < pad ? 0 : 1;
-                            positions[r][j] = j < pad ? 1 : j - pad;
-                        }
-                        nextPosition[r] = len;
-                        beamScores[r] = beam == 0 ? 0 : -1e9;     // the first step expands beam 0 only
-                        batch.add(row);
-                    }
-                    finished.add(new ArrayList<>());
-                }
-                Qwen3ForCausalLM.Output out = model.forward(NDArrays.stack(batch), positions, mask, cache, false);
+                Qwen3ForCausalLM.Output out = model.forward(batch.prefillEmbeddings(step, model, padId),
+                        batch.prefillPositions(), batch.mask(), cache, false);
                 logprobs = model.lastLogits(out.lastHiddenState()).logSoftmax(-1).toFloatArray();
             }
             for (int len = 1; ; len++) {
@@ -127,18 +110,10 @@ public final class BeamSearch {
                     break;
                 }
                 cache.select(sourceRows);
-                int keys = mask[0].length + 1;
-                int[][] newMask = new int[rows][];
-                long[][] pos = new long[rows][1];
-                for (int r = 0; r < rows; r++) {
-                    newMask[r] = Arrays.copyOf(mask[(int) sourceRows[r]], keys);
-                    newMask[r][keys - 1] = 1;
-                    pos[r][0] = nextPosition[r]++;
-                }
-                mask = newMask;
+                long[][] pos = batch.advance(sourceRows);
                 try (NDManager step = manager.newSubManager()) {
                     NDArray embeds = model.embed(step, nextTokens).expandDims(1);
-                    Qwen3ForCausalLM.Output out = model.forward(embeds, pos, mask, cache, false);
+                    Qwen3ForCausalLM.Output out = model.forward(embeds, pos, batch.mask(), cache, false);
                     logprobs = model.lastLogits(out.lastHiddenState()).logSoftmax(-1).toFloatArray();
                 }
             }

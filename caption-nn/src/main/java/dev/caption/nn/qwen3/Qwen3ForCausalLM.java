@@ -178,11 +178,6 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         return Linear.linear(last, lmHead).singletonOrThrow().toType(DataType.FLOAT32, false);   // [B, V], fp32 as HF casts
     }
 
-    /** lm_head everywhere: [B, T, H] -> [B, T, V]. */
-    public NDArray logits(NDArray hidden) {
-        return Linear.linear(hidden, lmHead).singletonOrThrow().toType(DataType.FLOAT32, false);
-    }
-
     /**
      * HF's 4-D mask: 0 where a query may attend, float32 min where not (causal, or a padded key). Fully masked
      * rows (a padding query) stay finite, so softmax gives no NaN.

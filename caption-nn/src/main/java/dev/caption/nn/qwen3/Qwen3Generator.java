@@ -1,20 +1,16 @@
 package dev.caption.nn.qwen3;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
 /**
- * Batched generation from input embeddings (an adapter's prefix spliced into a prompt), with sequences of
- * different lengths left-padded as transformers does: padding rows hold embed(pad), attention mask 0, and
- * {@code position_ids = attention_mask.cumsum(-1) - 1} (1 on padding). Every sequence stops at its own EOS;
- * a batch gives the same tokens as each sequence alone.
+ * Batched generation from input embeddings (an adapter's prefix spliced into a prompt), sequences of different
+ * lengths left-padded as transformers does ({@link LeftPaddedBatch}). Every sequence stops at its own EOS; a batch
+ * gives the same tokens as each sequence alone.
  */
 public final class Qwen3Generator {
 
@@ -68,32 +64,18 @@ public final class Qwen3Generator {
     private List<long[]> decode(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId,
                                 Chooser chooser) {
         int b = inputsEmbeds.size();
-        int longest = inputsEmbeds.stream().mapToInt(e -> (int) e.getShape().get(0)).max().orElse(0);
-        int[][] mask = new int[b][longest];
-        long[][] positions = new long[b][longest];
+        LeftPaddedBatch batch = new LeftPaddedBatch(inputsEmbeds, 1);
         List<List<Long>> generated = new ArrayList<>();
+        for (int r = 0; r < b; r++) {
+            generated.add(new ArrayList<>());
+        }
         boolean[] finished = new boolean[b];
-        long[] nextPosition = new long[b];
         try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers())) {
             long[] next;
             long prefillStart = System.nanoTime();
             try (NDManager step = manager.newSubManager()) {
-                NDArray padEmbed = model.embed(step, new long[] {padId});                      // [1, H]
-                NDList rows = new NDList();
-                for (int r = 0; r < b; r++) {
-                    NDArray e = inputsEmbeds.get(r);
-                    int len = (int) e.getShape().get(0);
-                    int pad = longest - len;
-                    for (int j = 0; j < longest; j++) {
-                        mask[r][j] = j < pad ? 0 : 1;
-                        positions[r][j] = j < pad ? 1 : j - pad;
-                    }
-                    nextPosition[r] = len;
-                    rows.add(pad == 0 ? e : padEmbed.repeat(0, pad).concat(e, 0));
-                    generated.add(new ArrayList<>());
-                }
-                NDArray batch = NDArrays.stack(rows);                                            // [B, L, H]
-                Qwen3ForCausalLM.Output out = model.forward(batch, positions, mask, cache, false);
+                Qwen3ForCausalLM.Output out = model.forward(batch.prefillEmbeddings(step, model, padId),
+                        batch.prefillPositions(), batch.mask(), cache, false);
                 next = chooser.choose(model.lastLogits(out.lastHiddenState()));
             }
             lastPrefillNanos = System.nanoTime() - prefillStart;
@@ -114,18 +96,10 @@ public final class Qwen3Generator {
                 if (all || stepIndex + 1 >= maxNewTokens) {
                     break;
                 }
-                int keys = mask[0].length + 1;
-                int[][] newMask = new int[b][];
-                long[][] pos = new long[b][1];
-                for (int r = 0; r < b; r++) {
-                    newMask[r] = Arrays.copyOf(mask[r], keys);
-                    newMask[r][keys - 1] = 1;
-                    pos[r][0] = nextPosition[r]++;
-                }
-                mask = newMask;
+                long[][] pos = batch.advance(null);
                 try (NDManager step = manager.newSubManager()) {
                     NDArray embeds = model.embed(step, next).expandDims(1);                          // [B, 1, H]
-                    Qwen3ForCausalLM.Output out = model.forward(embeds, pos, mask, cache, false);
+                    Qwen3ForCausalLM.Output out = model.forward(embeds, pos, batch.mask(), cache, false);
                     next = chooser.choose(model.lastLogits(out.lastHiddenState()));
                 }
             }
