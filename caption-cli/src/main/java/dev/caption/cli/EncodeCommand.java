@@ -104,14 +104,18 @@ public final class EncodeCommand implements Callable<Integer> {
                     System.err.println("caption encode: skipped " + input.file() + ": " + e.getMessage());
                 }
                 if (pending.size() == batch || i == inputs.size() - 1 && !pending.isEmpty()) {
-                    List<ClipEncoder.Features> out = encoder.encode(pending);
+                    // preprocess once: the same pixel values feed the model and --pixels-out
+                    float[] pixelBatch = encoder.preprocess(pending);
+                    List<ClipEncoder.Features> out = encoder.encodePixels(pixelBatch, pending.size());
+                    int h = encoder.processor().config().cropHeight();
+                    int w = encoder.processor().config().cropWidth();
+                    int perImage = 3 * h * w;
                     for (int j = 0; j < out.size(); j++) {
                         ClipEncoder.Features f = out.get(j);
                         features.put(ids.get(j), Tensor.ofFloats(stored, new long[] {f.tokens(), f.dim()}, f.values()));
                         if (pixelsOut != null) {
-                            int s = encoder.processor().config().cropHeight();
-                            pixels.put(ids.get(j), Tensor.ofFloats(DType.F32, new long[] {3, s, encoder.processor().config().cropWidth()},
-                                    encoder.pixelValues(pending.get(j))));
+                            pixels.put(ids.get(j), Tensor.ofFloats(DType.F32, new long[] {3, h, w},
+                                    java.util.Arrays.copyOfRange(pixelBatch, j * perImage, (j + 1) * perImage)));
                         }
                     }
                     if (bar != null) {

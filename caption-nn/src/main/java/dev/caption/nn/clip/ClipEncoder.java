@@ -107,11 +107,6 @@ public final class ClipEncoder implements AutoCloseable {
         return processor;
     }
 
-    /** pixel_values of each image, CHW. */
-    public float[] pixelValues(RgbImage image) {
-        return processor.pixelValues(image);
-    }
-
     /** Features of a batch of images, in one forward pass. */
     public List<Features> encode(List<RgbImage> images) {
         return encodePixels(preprocess(images), images.size());
