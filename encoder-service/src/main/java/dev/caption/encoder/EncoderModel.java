@@ -21,12 +21,7 @@ public class EncoderModel {
         if (encoder == null) {
             long start = System.nanoTime();
             encoder = ClipEncoder.load(config.model(), config.revision().orElse(null), config.layer(), config.keepCls(),
-                    config.device(), HubEnvironment.fromSystem(), new DownloadListener() {
-                        @Override
-                        public void onFileStart(String file, long total, long alreadyHave) {
-                            LOG.infof("downloading %s (%d bytes, resuming at %d)", file, total, alreadyHave);
-                        }
-                    });
+                    config.device(), HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
             LOG.infof("loaded %s@%s on %s (layer %d, cls %s) in %.1f s", encoder.modelId(), encoder.revision(),
                     config.device(), encoder.layer(), encoder.keepCls(), (System.nanoTime() - start) / 1e9);
         }

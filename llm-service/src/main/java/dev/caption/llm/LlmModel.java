@@ -21,12 +21,7 @@ public class LlmModel {
         if (captioner == null) {
             long start = System.nanoTime();
             captioner = Qwen3Captioner.load(config.model(), config.revision().orElse(null), config.device(),
-                    config.precision(), HubEnvironment.fromSystem(), new DownloadListener() {
-                        @Override
-                        public void onFileStart(String file, long total, long alreadyHave) {
-                            LOG.infof("downloading %s (%d bytes, resuming at %d)", file, total, alreadyHave);
-                        }
-                    });
+                    config.precision(), HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
             LOG.infof("loaded %s@%s on %s in %.1f s", captioner.modelId(), captioner.revision(), config.device(),
                     (System.nanoTime() - start) / 1e9);
         }

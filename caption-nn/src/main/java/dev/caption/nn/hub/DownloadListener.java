@@ -15,4 +15,15 @@ public interface DownloadListener {
 
     DownloadListener NONE = new DownloadListener() {
     };
+
+    /** One line per file started, e.g. for a service log: "downloading model.safetensors (1.2 GB, resuming at ...)". */
+    static DownloadListener lines(java.util.function.Consumer<String> log) {
+        return new DownloadListener() {
+            @Override
+            public void onFileStart(String file, long total, long alreadyHave) {
+                log.accept("downloading " + file + (total > 0 ? " (" + total + " bytes)" : "")
+                        + (alreadyHave > 0 ? ", resuming at byte " + alreadyHave : ""));
+            }
+        };
+    }
 }
