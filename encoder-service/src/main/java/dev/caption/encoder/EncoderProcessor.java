@@ -1,10 +1,10 @@
 package dev.caption.encoder;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import dev.caption.core.loop.BatchProcessor;
 import dev.caption.core.loop.RecordOutcome;
@@ -48,41 +48,37 @@ public final class EncoderProcessor implements BatchProcessor {
         this.maxImageBytes = maxImageBytes;
     }
 
+    /** A record that decoded: its event and pixels. */
+    private record Decoded(ImageEvent event, RgbImage image) {
+    }
+
     @Override
-    public List<RecordOutcome> process(List<ConsumerRecord<String, byte[]>> batch) {
-        RecordOutcome[] outcomes = new RecordOutcome[batch.size()];
-        List<Integer> positions = new ArrayList<>();
-        List<ImageEvent> events = new ArrayList<>();
-        List<RgbImage> images = new ArrayList<>();
+    public List<RecordOutcome> process(List<ConsumerRecord<String, byte[]>> batch) throws Exception {
         long t0 = System.nanoTime();
-        for (int i = 0; i < batch.size(); i++) {
-            try {
-                ImageEvent event = ImageEvent.CODEC.fromRecord(batch.get(i));
-                if (event.bytes().length > maxImageBytes) {
-                    throw new IllegalArgumentException("image of " + event.bytes().length + " bytes exceeds the "
-                            + maxImageBytes + "-byte limit");
-                }
-                images.add(decoder.decode(event.bytes()));
-                events.add(event);
-                positions.add(i);
-            } catch (RuntimeException e) {
-                outcomes[i] = RecordOutcome.fail(e);
-            }
-        }
-        if (!images.isEmpty()) {
+        return BatchProcessor.<Decoded>checkThenBatch(this::decode, decoded -> {
             long t1 = System.nanoTime();
-            float[] pixels = encoder.preprocess(images);
+            float[] pixels = encoder.preprocess(decoded.stream().map(Decoded::image).toList());
             long t2 = System.nanoTime();
-            List<ClipEncoder.Features> features = encoder.encodePixels(pixels, images.size());
-            timings.record(images.size(), t1 - t0, t2 - t1, System.nanoTime() - t2);
+            List<ClipEncoder.Features> features = encoder.encodePixels(pixels, decoded.size());
+            timings.record(decoded.size(), t1 - t0, t2 - t1, System.nanoTime() - t2);
+            List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
             for (int j = 0; j < features.size(); j++) {
                 ClipEncoder.Features f = features.get(j);
-                FeatureFrame frame = new FeatureFrame(events.get(j).id(),
+                FeatureFrame frame = new FeatureFrame(decoded.get(j).event().id(),
                         Tensor.ofFloats(wireDtype, new long[] {f.tokens(), f.dim()}, f.values()),
                         encoder.modelId(), encoder.revision(), encoder.layer(), encoder.keepCls());
-                outcomes[positions.get(j)] = RecordOutcome.emit(FeatureFrame.CODEC.toRecord(featuresTopic, frame));
+                out.add(FeatureFrame.CODEC.toRecord(featuresTopic, frame));
             }
+            return out;
+        }).process(batch);
+    }
+
+    private Decoded decode(ConsumerRecord<String, byte[]> record) {
+        ImageEvent event = ImageEvent.CODEC.fromRecord(record);
+        if (event.bytes().length > maxImageBytes) {
+            throw new IllegalArgumentException("image of " + event.bytes().length + " bytes exceeds the "
+                    + maxImageBytes + "-byte limit");
         }
-        return Arrays.asList(outcomes);
+        return new Decoded(event, decoder.decode(event.bytes()));
     }
 }

@@ -1,12 +1,12 @@
 package dev.caption.llm;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import dev.caption.core.loop.BatchProcessor;
 import dev.caption.core.loop.RecordOutcome;
@@ -45,53 +45,48 @@ public final class LlmProcessor implements BatchProcessor {
         this.stats = stats;
     }
 
+    /** A frame that passed the checks, with the submit and stage times its headers carried. */
+    private record Checked(PrefixFrame frame, Map<String, Long> timings) {
+    }
+
     @Override
-    public List<RecordOutcome> process(List<ConsumerRecord<String, byte[]>> batch) {
-        RecordOutcome[] outcomes = new RecordOutcome[batch.size()];
-        List<Integer> positions = new ArrayList<>();
-        List<PrefixFrame> frames = new ArrayList<>();
-        List<Qwen3Captioner.Item> items = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            try {
-                PrefixFrame frame = PrefixFrame.CODEC.fromRecord(batch.get(i));
-                if (checkModel && !frame.llmModel().equals(lm.modelId())) {
-                    throw new IllegalArgumentException("prefix was made for LLM " + frame.llmModel()
-                            + " but this service runs " + lm.modelId());
-                }
-                if (frame.prefix().dim(1) != lm.hiddenSize()) {
-                    throw new IllegalArgumentException("prefix width " + frame.prefix().dim(1) + " does not match "
-                            + lm.modelId() + "'s hidden size " + lm.hiddenSize());
-                }
-                items.add(Qwen3Captioner.Item.image(frame.prefix().toFloats(), (int) frame.prefix().dim(0)));
-                frames.add(frame);
-                positions.add(i);
-            } catch (RuntimeException e) {
-                outcomes[i] = RecordOutcome.fail(e);
-            }
-        }
-        if (!items.isEmpty()) {
+    public List<RecordOutcome> process(List<ConsumerRecord<String, byte[]>> batch) throws Exception {
+        return BatchProcessor.<Checked>checkThenBatch(this::check, checked -> {
             long start = System.nanoTime();
+            List<Qwen3Captioner.Item> items = checked.stream().map(c -> Qwen3Captioner.Item.image(
+                    c.frame().prefix().toFloats(), (int) c.frame().prefix().dim(0))).toList();
             List<List<Qwen3Captioner.Result>> results = lm.generate(items, decoding);
+            long generatedAt = System.currentTimeMillis();
             long tokens = 0;
+            List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
             for (int j = 0; j < results.size(); j++) {
                 Qwen3Captioner.Result best = results.get(j).get(0);
                 tokens += best.tokenIds().length;
-                ConsumerRecord<String, byte[]> in = batch.get(positions.get(j));
-                Caption caption = new Caption(frames.get(j).id(), best.text(), best.tokenIds().length, lm.modelId(),
-                        lm.revision(), frames.get(j).adapter(), null, timings(in));
-                outcomes[positions.get(j)] = RecordOutcome.emit(Caption.CODEC.toRecord(captionsTopic, caption));
+                Map<String, Long> timings = new LinkedHashMap<>(checked.get(j).timings());
+                timings.put("llm", generatedAt);
+                PrefixFrame frame = checked.get(j).frame();
+                out.add(Caption.CODEC.toRecord(captionsTopic, new Caption(frame.id(), best.text(),
+                        best.tokenIds().length, lm.modelId(), lm.revision(), frame.adapter(), null, timings)));
             }
             stats.record(items.size(), lm.lastPrefillNanos(), System.nanoTime() - start, tokens);
-        }
-        return Arrays.asList(outcomes);
+            return out;
+        }).process(batch);
     }
 
-    /** Submit time and every earlier stage's emit time, from the headers; "llm" is the time of generation. */
-    private static Map<String, Long> timings(ConsumerRecord<String, byte[]> in) {
+    private Checked check(ConsumerRecord<String, byte[]> record) {
+        PrefixFrame frame = PrefixFrame.CODEC.fromRecord(record);
+        if (checkModel && !frame.llmModel().equals(lm.modelId())) {
+            throw new IllegalArgumentException("prefix was made for LLM " + frame.llmModel()
+                    + " but this service runs " + lm.modelId());
+        }
+        if (frame.prefix().dim(1) != lm.hiddenSize()) {
+            throw new IllegalArgumentException("prefix width " + frame.prefix().dim(1) + " does not match "
+                    + lm.modelId() + "'s hidden size " + lm.hiddenSize());
+        }
+        // submit time and every earlier stage's emit time; "llm" is added when the caption is generated
         Map<String, Long> t = new LinkedHashMap<>();
-        CaptionHeaders.getLong(in.headers(), CaptionHeaders.SUBMIT_TIME).ifPresent(v -> t.put("submit", v));
-        t.putAll(CaptionHeaders.stageTimes(in.headers()));
-        t.put("llm", System.currentTimeMillis());
-        return t;
+        CaptionHeaders.getLong(record.headers(), CaptionHeaders.SUBMIT_TIME).ifPresent(v -> t.put("submit", v));
+        t.putAll(CaptionHeaders.stageTimes(record.headers()));
+        return new Checked(frame, t);
     }
 }

@@ -32,6 +32,50 @@ public interface BatchProcessor {
         };
     }
 
+    /**
+     * Two phases, the shape of every model stage: each record is checked on its own (a record whose check throws
+     * fails alone, to the DLQ), then the good ones are processed together (one forward pass). {@code run} returns
+     * one output per checked item, in order; if it throws, the whole batch failed (retry, then split).
+     */
+    static <T> BatchProcessor checkThenBatch(Check<T> check, Run<T> run) {
+        return batch -> {
+            RecordOutcome[] outcomes = new RecordOutcome[batch.size()];
+            List<Integer> positions = new ArrayList<>();
+            List<T> items = new ArrayList<>();
+            for (int i = 0; i < batch.size(); i++) {
+                try {
+                    items.add(check.apply(batch.get(i)));
+                    positions.add(i);
+                } catch (Exception e) {
+                    outcomes[i] = RecordOutcome.fail(e);
+                }
+            }
+            if (!items.isEmpty()) {
+                List<ProducerRecord<String, byte[]>> outputs = run.apply(items);
+                if (outputs.size() != items.size()) {
+                    throw new IllegalStateException("the batch step returned " + outputs.size() + " outputs for "
+                            + items.size() + " items");
+                }
+                for (int j = 0; j < outputs.size(); j++) {
+                    outcomes[positions.get(j)] = RecordOutcome.emit(outputs.get(j));
+                }
+            }
+            return java.util.Arrays.asList(outcomes);
+        };
+    }
+
+    /** Turns one record into an item for the batch step, or throws why it cannot be processed. */
+    @FunctionalInterface
+    interface Check<T> {
+        T apply(ConsumerRecord<String, byte[]> record) throws Exception;
+    }
+
+    /** Processes the checked items together: one output record per item, in order. */
+    @FunctionalInterface
+    interface Run<T> {
+        List<ProducerRecord<String, byte[]>> apply(List<T> items) throws Exception;
+    }
+
     @FunctionalInterface
     interface RecordFunction {
         List<ProducerRecord<String, byte[]>> apply(ConsumerRecord<String, byte[]> record) throws Exception;
