@@ -12,7 +12,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.LayerNorm;
+import dev.caption.nn.modules.LayerNormW;
+import dev.caption.nn.modules.LinearW;
 import dev.caption.nn.weights.Checkpoint;
 import dev.caption.nn.weights.WeightLoader;
 
@@ -111,27 +112,6 @@ public final class ClipVisionModel implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ modules
-
-    /** nn.Linear: y = x W^T + b. */
-    record LinearW(NDArray weight, NDArray bias) {
-        LinearW(WeightLoader w, String prefix, int out, int in) {
-            this(w.take(prefix + "weight", out, in), w.take(prefix + "bias", out));
-        }
-
-        NDArray forward(NDArray x) {
-            return Linear.linear(x, weight, bias).singletonOrThrow();         // F.linear(x, weight, bias)
-        }
-    }
-
-    record LayerNormW(NDArray weight, NDArray bias, float eps) {
-        LayerNormW(WeightLoader w, String prefix, int dim, float eps) {
-            this(w.take(prefix + "weight", dim), w.take(prefix + "bias", dim), eps);
-        }
-
-        NDArray forward(NDArray x) {
-            return LayerNorm.layerNorm(x, new Shape(weight.getShape().get(0)), weight, bias, eps).singletonOrThrow();
-        }
-    }
 
     /** CLIPVisionEmbeddings. */
     static final class Embeddings {

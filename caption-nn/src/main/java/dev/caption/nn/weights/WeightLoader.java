@@ -71,6 +71,11 @@ public final class WeightLoader {
         return new WeightLoader(manager, seed, false);
     }
 
+    /** Whether the checkpoint holds {@code name} (false without a checkpoint). */
+    public boolean has(String name) {
+        return checkpoint != null && checkpoint.locate(name) != null;
+    }
+
     /** The named tensor, which must have {@code shape}; a placeholder of that shape if it is missing or wrong. */
     public NDArray take(String name, long... shape) {
         if (taken.add(name)) {

@@ -1,0 +1,276 @@
+package dev.caption.nn.bert;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.caption.nn.Devices;
+import dev.caption.nn.hub.CheckpointResolver;
+import dev.caption.nn.hub.DownloadListener;
+import dev.caption.nn.hub.HubEnvironment;
+import dev.caption.nn.hub.ModelRef;
+
+/**
+ * BERTScore as bert_score 0.3.13 computes it: token embeddings from layer L of a BERT-family encoder, L2-normalised;
+ * greedy cosine matching (precision: each candidate token's best reference token; recall: the reverse), weighted by
+ * idf or uniformly, with the special tokens at weight 0; F = 2PR/(P+R); the max of P, R and F separately over a
+ * candidate's references; then optional baseline rescaling.
+ *
+ * <p>One deliberate difference: bert_score lets padded positions of its batch take part in the max with similarity
+ * 0, so a token whose best real similarity is negative scores 0 there, depending on how its batch happened to be
+ * padded. Here only real tokens are matched, which is what bert_score computes whenever no padding intervenes.
+ *
+ * <p>Not thread-safe; {@link #score} is synchronized so that a multi-threaded caller shares one model.
+ */
+public final class BertScorer implements AutoCloseable {
+
+    /** bert_score's model2layers for the encoders read here (hub ids with and without their organisation). */
+    private static final Map<String, Integer> DEFAULT_LAYERS = Map.of(
+            "roberta-large", 17, "roberta-base", 10, "distilroberta-base", 5,
+            "bert-base-uncased", 9, "bert-large-uncased", 18, "bert-base-cased", 9, "bert-large-cased", 18,
+            "bert-base-multilingual-cased", 9, "distilbert-base-uncased", 5, "distilbert-base-multilingual-cased", 5);
+
+    public static final String DEFAULT_MODEL = "roberta-large";
+    public static final int DEFAULT_BATCH = 64;
+
+    /** Precision, recall and F of one candidate. */
+    public record Prf(double p, double r, double f) {
+        public String format() {
+            return String.format(Locale.ROOT, "%.6f %.6f %.6f", p, r, f);
+        }
+    }
+
+    private final NDManager manager;
+    private final BertModel model;
+    private final BertScoreTokenizer tokenizer;
+    private final String modelId;
+    private final int batchSize;
+
+    private BertScorer(NDManager manager, BertModel model, BertScoreTokenizer tokenizer, String modelId, int batchSize) {
+        this.manager = manager;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.modelId = modelId;
+        this.batchSize = batchSize;
+    }
+
+    /**
+     * Resolves (downloading if needed) and loads {@code model} cut at {@code layer}; an empty layer means
+     * bert_score's default for the model, and an error for a model that has none.
+     */
+    public static BertScorer load(String model, String revision, Optional<Integer> layer, String device, int batchSize,
+                                  HubEnvironment env, DownloadListener progress) {
+        ModelRef ref = ModelRef.parse(model, revision);
+        CheckpointResolver.Resolved resolved = new CheckpointResolver(env, progress)
+                .resolve(ref, List.of("tokenizer.json", "tokenizer_config.json"));
+        Path dir = resolved.dir();
+        BertConfig config = BertConfig.read(dir.resolve(CheckpointResolver.CONFIG));
+        String id = ref.isLocal() ? ref.localDir().toString() : ref.repoId();
+        int l = layer.orElseGet(() -> defaultLayer(id));
+        if (l < 0 || l > config.numHiddenLayers()) {
+            throw new IllegalArgumentException("layer " + l + " does not exist: " + model + " has hidden states 0.."
+                    + config.numHiddenLayers());
+        }
+        NDManager manager = NDManager.newBaseManager(Devices.parse(device));
+        try {
+            BertModel encoder = BertModel.load(config, dir, resolved.weightFiles(), l, manager);
+            return new BertScorer(manager, encoder, BertScoreTokenizer.load(dir, config), id, batchSize);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A scorer with random weights of {@code config}'s size and the tokenizer of {@code tokenizerDir}, for
+     * benchmarks: speed does not depend on the weights' values.
+     */
+    public static BertScorer random(BertConfig config, int layer, Path tokenizerDir, int batchSize, String device) {
+        NDManager manager = NDManager.newBaseManager(Devices.parse(device));
+        try {
+            return new BertScorer(manager, BertModel.random(config, layer, manager, 7),
+                    BertScoreTokenizer.load(tokenizerDir, config), "random-" + config.architecture(), batchSize);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** bert_score's default layer for a hub id ({@code roberta-large} → 17), or an error asking for one. */
+    public static int defaultLayer(String modelId) {
+        String name = modelId.contains("/") && !modelId.startsWith("/") && !modelId.startsWith(".")
+                ? modelId.substring(modelId.indexOf('/') + 1) : modelId;
+        Integer l = DEFAULT_LAYERS.get(name);
+        if (l == null) {
+            throw new IllegalArgumentException("no default BERTScore layer for " + modelId
+                    + "; pass one with --layer (bert_score's model2layers knows " + new java.util.TreeSet<>(DEFAULT_LAYERS.keySet()) + ")");
+        }
+        return l;
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    public int layer() {
+        return model.numLayers();
+    }
+
+    public BertScoreTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** Weight 1 for every token but the special ones (bert_score with idf=False). */
+    public TokenWeights uniform() {
+        return TokenWeights.uniform(tokenizer.cls(), tokenizer.sep());
+    }
+
+    /**
+     * bert_score's idf over {@code references} flattened (duplicates kept): {@code ln((N+1)/(df+1))}, ids seen in no
+     * reference {@code ln(N+1)}, special tokens 0.
+     */
+    public TokenWeights idf(List<List<String>> references) {
+        List<long[]> docs = new ArrayList<>();
+        for (List<String> refs : references) {
+            for (String r : refs) {
+                docs.add(tokenizer.encode(r));
+            }
+        }
+        return TokenWeights.idf(docs, tokenizer.cls(), tokenizer.sep());
+    }
+
+    /**
+     * Scores each candidate against its references (at least one each), max over references, then rescaled when a
+     * baseline is given.
+     */
+    public synchronized List<Prf> score(List<String> candidates, List<List<String>> references, TokenWeights weights,
+                                        Optional<Baseline> baseline) {
+        if (candidates.size() != references.size()) {
+            throw new IllegalArgumentException(candidates.size() + " candidates but " + references.size()
+                    + " reference lists");
+        }
+        Set<String> sentences = new HashSet<>(candidates);
+        for (int i = 0; i < references.size(); i++) {
+            if (references.get(i).isEmpty()) {
+                throw new IllegalArgumentException("candidate " + i + " has no references");
+            }
+            sentences.addAll(references.get(i));
+        }
+        Map<String, Embedded> embedded = embed(sentences);
+        List<Prf> out = new ArrayList<>(candidates.size());
+        for (int i = 0; i < candidates.size(); i++) {
+            Embedded cand = embedded.get(candidates.get(i));
+            double p = Double.NEGATIVE_INFINITY;
+            double r = Double.NEGATIVE_INFINITY;
+            double f = Double.NEGATIVE_INFINITY;
+            for (String ref : references.get(i)) {
+                Prf one = greedyMatch(cand, embedded.get(ref), weights);
+                p = Math.max(p, one.p());
+                r = Math.max(r, one.r());
+                f = Math.max(f, one.f());
+            }
+            Prf best = new Prf(p, r, f);
+            out.add(baseline.map(b -> b.rescale(best)).orElse(best));
+        }
+        return out;
+    }
+
+    /** One sentence's ids and L2-normalised token embeddings, row-major [tokens, D]. */
+    record Embedded(long[] ids, float[] vectors, int dim) {
+        int tokens() {
+            return ids.length;
+        }
+    }
+
+    /** bert_score's greedy_cos_idf for one pair; an empty side (only the two special tokens) scores 0. */
+    static Prf greedyMatch(Embedded cand, Embedded ref, TokenWeights weights) {
+        if (cand.tokens() <= 2 || ref.tokens() <= 2) {
+            return new Prf(0, 0, 0);
+        }
+        int d = cand.dim();
+        float[] bestForCand = new float[cand.tokens()];
+        float[] bestForRef = new float[ref.tokens()];
+        java.util.Arrays.fill(bestForCand, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(bestForRef, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < cand.tokens(); i++) {
+            for (int j = 0; j < ref.tokens(); j++) {
+                float sim = 0;
+                for (int k = 0; k < d; k++) {
+                    sim += cand.vectors()[i * d + k] * ref.vectors()[j * d + k];
+                }
+                bestForCand[i] = Math.max(bestForCand[i], sim);
+                bestForRef[j] = Math.max(bestForRef[j], sim);
+            }
+        }
+        double p = weightedMean(bestForCand, cand.ids(), weights);
+        double r = weightedMean(bestForRef, ref.ids(), weights);
+        double f = 2 * p * r / (p + r);
+        return new Prf(p, r, Double.isNaN(f) ? 0 : f);
+    }
+
+    private static double weightedMean(float[] best, long[] ids, TokenWeights weights) {
+        double sum = 0;
+        double total = 0;
+        for (int i = 0; i < ids.length; i++) {
+            double w = weights.weight(ids[i]);
+            sum += w * best[i];
+            total += w;
+        }
+        return sum / total;
+    }
+
+    /** Embeds distinct sentences in length-sorted batches (as bert_score does), so padding stays small. */
+    private Map<String, Embedded> embed(Set<String> sentences) {
+        Map<String, long[]> ids = new LinkedHashMap<>();
+        for (String s : sentences) {
+            ids.put(s, tokenizer.encode(s));
+        }
+        List<String> order = new ArrayList<>(ids.keySet());
+        order.sort(Comparator.comparingInt((String s) -> -ids.get(s).length).thenComparing(s -> s));
+        Map<String, Embedded> out = new HashMap<>();
+        for (int start = 0; start < order.size(); start += batchSize) {
+            List<String> batch = order.subList(start, Math.min(order.size(), start + batchSize));
+            int t = ids.get(batch.get(0)).length;
+            long[] flatIds = new long[batch.size() * t];
+            long[] mask = new long[batch.size() * t];
+            java.util.Arrays.fill(flatIds, model.config().padTokenId());
+            for (int b = 0; b < batch.size(); b++) {
+                long[] one = ids.get(batch.get(b));
+                System.arraycopy(one, 0, flatIds, b * t, one.length);
+                java.util.Arrays.fill(mask, b * t, b * t + one.length, 1);
+            }
+            float[] vectors;
+            int d = model.config().hiddenSize();
+            try (NDManager step = manager.newSubManager()) {
+                Shape shape = new Shape(batch.size(), t);
+                NDArray h = model.forward(step.create(flatIds, shape), step.create(mask, shape));   // [B, T, D]
+                // embedding.div_(torch.norm(embedding, dim=-1).unsqueeze(-1))
+                vectors = h.div(h.norm(new int[] {-1}, true)).toFloatArray();
+            }
+            for (int b = 0; b < batch.size(); b++) {
+                long[] one = ids.get(batch.get(b));
+                float[] v = java.util.Arrays.copyOfRange(vectors, b * t * d, (b * t + one.length) * d);
+                out.put(batch.get(b), new Embedded(one, v, d));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        tokenizer.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,18 @@
+package dev.caption.nn.modules;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.core.Linear;
+import dev.caption.nn.weights.WeightLoader;
+
+/** nn.Linear from checkpoint weights: {@code y = x W^T + b}; {@code bias} may be null. */
+public record LinearW(NDArray weight, NDArray bias) {
+
+    /** {@code prefix + "weight"} [out, in] and {@code prefix + "bias"} [out]. */
+    public LinearW(WeightLoader w, String prefix, int out, int in) {
+        this(w.take(prefix + "weight", out, in), w.take(prefix + "bias", out));
+    }
+
+    public NDArray forward(NDArray x) {
+        return Linear.linear(x, weight, bias).singletonOrThrow();         // F.linear(x, weight, bias)
+    }
+}
