@@ -14,11 +14,13 @@ import picocli.CommandLine.Command;
             PublishCommand.class,
             EncodeCommand.class,
             GenerateCommand.class,
+            BertScoreCommand.class,
             TailCommand.class,
             DemoCommand.class,
             BenchLoopCommand.class,
             BenchEncoderCommand.class,
             BenchLlmCommand.class,
+            BenchBertScoreCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CaptionCli {
