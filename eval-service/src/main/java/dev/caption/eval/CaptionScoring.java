@@ -1,0 +1,130 @@
+package dev.caption.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import dev.caption.core.message.Caption;
+import dev.caption.core.message.DeadLetter;
+import dev.caption.core.message.Json;
+import dev.caption.core.message.References;
+import dev.caption.core.message.Score;
+
+/**
+ * Looks each caption's references up; with references it joins the pending batch, without it waits for them.
+ * Pending captions are scored {@code maxBatch} at a time: when that many are pending, and every {@code maxWait}.
+ */
+final class CaptionScoring implements Processor<String, byte[], String, Outcome> {
+
+    private final EvalTopology.Settings settings;
+    private final BatchScorer scorer;
+    private final String dlqTopic;
+    private ProcessorContext<String, Outcome> context;
+    private KeyValueStore<String, References> references;
+    private KeyValueStore<String, Pending> waiting;
+    private KeyValueStore<String, Pending> pending;
+    private long pendingAdded;
+
+    CaptionScoring(EvalTopology.Settings settings, BatchScorer scorer) {
+        this.settings = settings;
+        this.scorer = scorer;
+        this.dlqTopic = settings.topics().name(dev.caption.core.kafka.Topic.DLQ);
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Outcome> context) {
+        this.context = context;
+        references = context.getStateStore(EvalTopology.REFERENCES_STORE);
+        waiting = context.getStateStore(EvalTopology.WAITING_STORE);
+        pending = context.getStateStore(EvalTopology.PENDING_STORE);
+        context.schedule(settings.maxWait(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        Caption caption;
+        try {
+            if (record.value() == null) {
+                throw new IllegalArgumentException("caption record has no value");
+            }
+            caption = EvalRecords.decode(context, record, Caption.CODEC);
+        } catch (RuntimeException e) {
+            EvalRecords.deadLetter(context, dlqTopic, record, e);
+            return;
+        }
+        String key = EvalRecords.storeKey(context, caption.id());
+        References refs = references.get(caption.id());
+        if (refs == null) {
+            waiting.put(key, new Pending(caption, List.of()));
+            return;
+        }
+        pending.put(key, new Pending(caption, refs.references()));
+        if (++pendingAdded >= settings.maxBatch()) {
+            flush();
+        }
+    }
+
+    /** Scores everything pending, a batch at a time. */
+    private void flush() {
+        pendingAdded = 0;
+        while (true) {
+            List<KeyValue<String, Pending>> batch = new ArrayList<>();
+            try (KeyValueIterator<String, Pending> it = pending.all()) {
+                while (it.hasNext() && batch.size() < settings.maxBatch()) {
+                    batch.add(it.next());
+                }
+            }
+            if (batch.isEmpty()) {
+                return;
+            }
+            score(batch);
+            batch.forEach(kv -> pending.delete(kv.key));
+        }
+    }
+
+    private void score(List<KeyValue<String, Pending>> batch) {
+        List<BatchScorer.Prf> results;
+        try {
+            results = scorer.score(batch.stream().map(kv -> kv.value.caption().text()).toList(),
+                    batch.stream().map(kv -> kv.value.references()).toList());
+        } catch (RuntimeException e) {
+            if (batch.size() == 1) {
+                deadLetter(batch.get(0), e);
+                return;
+            }
+            // one bad caption must not sink the batch: score them one by one, dead-lettering the failures
+            for (KeyValue<String, Pending> one : batch) {
+                score(List.of(one));
+            }
+            return;
+        }
+        long now = context.currentSystemTimeMs();
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i).value;
+            Caption c = p.caption();
+            BatchScorer.Prf prf = results.get(i);
+            Score score = new Score(c.id(), c.run(), c.model(), c.adapter(), scorer.id(), prf.p(), prf.r(), prf.f(),
+                    c.text(), p.references());
+            context.forward(new Record<>(c.id(), new Outcome.Scored(score), now));
+        }
+    }
+
+    /** The caption's own record cannot be re-read here, so its JSON stands in for the value. */
+    private void deadLetter(KeyValue<String, Pending> entry, RuntimeException error) {
+        String origin = entry.key.substring(entry.key.indexOf(EvalRecords.SEP) + 1);
+        int partition = Integer.parseInt(origin.substring(0, origin.indexOf('-')));
+        long offset = Long.parseLong(origin.substring(origin.indexOf('-') + 1));
+        Caption c = entry.value.caption();
+        EvalRecords.forward(context, dlqTopic, new DeadLetter(EvalTopology.STAGE, error.getClass().getName(),
+                "scoring failed: " + DeadLetter.describe(error), settings.topics().name(dev.caption.core.kafka.Topic.CAPTIONS),
+                partition, offset, context.currentSystemTimeMs(), c.id(), Json.write(c), List.<Header>of()));
+    }
+}
