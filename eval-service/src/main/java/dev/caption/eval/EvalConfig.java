@@ -1,0 +1,75 @@
+package dev.caption.eval;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** {@code caption.*} for the eval-service: topics, the BERTScore model, batching and Kafka Streams settings. */
+@ConfigMapping(prefix = "caption")
+public interface EvalConfig {
+
+    Topics topics();
+
+    Eval eval();
+
+    interface Topics {
+        /** Prefix of every topic name. */
+        Optional<String> prefix();
+
+        /** Create missing pipeline topics at startup (needs the cluster's permission to). */
+        @WithDefault("true")
+        boolean create();
+
+        @WithDefault("4")
+        int partitions();
+    }
+
+    interface Eval {
+        Scorer scorer();
+
+        /** Captions per scoring call. */
+        @WithDefault("32")
+        int maxBatch();
+
+        /** How long a caption waits for a batch to fill (wall clock). */
+        @WithDefault("PT0.2S")
+        Duration maxWait();
+
+        /** Kafka Streams application.id (consumer group, internal topic prefix); default: topic prefix + caption-eval. */
+        Optional<String> applicationId();
+
+        /** Where the state stores live; default: Kafka Streams' (java.io.tmpdir/kafka-streams). */
+        Optional<Path> stateDir();
+
+        @WithDefault("1")
+        int streamThreads();
+    }
+
+    interface Scorer {
+        /** BERT, RoBERTa or DistilBERT: a Hugging Face id or a directory. */
+        @WithDefault("roberta-large")
+        String model();
+
+        Optional<String> revision();
+
+        /** Hidden state to use; default bert_score's for the model (roberta-large: 17). */
+        Optional<Integer> layer();
+
+        /** Rescale with bert_score's built-in baseline (roberta-large L17 only). */
+        @WithDefault("false")
+        boolean rescale();
+
+        /** Rescale with this baseline file in bert_score's format; wins over rescale. */
+        Optional<Path> baseline();
+
+        @WithDefault("cpu")
+        String device();
+
+        /** Sentences per model call. */
+        @WithDefault("64")
+        int batchSize();
+    }
+}

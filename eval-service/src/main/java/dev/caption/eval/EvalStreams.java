@@ -1,0 +1,135 @@
+package dev.caption.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+
+import dev.caption.core.kafka.KafkaSettings;
+import dev.caption.core.kafka.TopicAdmin;
+import dev.caption.core.kafka.Topics;
+import dev.caption.core.message.RunMetrics;
+import dev.caption.nn.bert.Baseline;
+import dev.caption.nn.bert.BertScorer;
+import dev.caption.nn.hub.DownloadListener;
+import dev.caption.nn.hub.HubEnvironment;
+
+/** Loads the BERTScore model, then runs the eval topology with exactly_once_v2 until shutdown. */
+@ApplicationScoped
+public class EvalStreams {
+
+    private static final Logger LOG = Logger.getLogger(EvalStreams.class);
+
+    @Inject
+    EvalConfig config;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    private volatile KafkaStreams streams;
+    private volatile BertScorer scorer;
+    private volatile String startupError;
+
+    void start(@Observes StartupEvent event) {
+        EvalConfig.Scorer s = config.eval().scorer();
+        long t0 = System.nanoTime();
+        scorer = BertScorer.load(s.model(), s.revision().orElse(null), s.layer(), s.device(), s.batchSize(),
+                HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
+        Optional<Baseline> baseline = s.baseline().map(f -> Baseline.read(f, scorer.layer()))
+                .or(() -> s.rescale() ? Optional.of(Baseline.builtIn(scorer.modelId(), scorer.layer())) : Optional.empty());
+        LOG.infof("loaded BERTScore model %s (layer %d) in %.1f s", scorer.modelId(), scorer.layer(),
+                (System.nanoTime() - t0) / 1e9);
+
+        Topics topics = Topics.withPrefix(config.topics().prefix().orElse("")).withPartitions(config.topics().partitions());
+        Properties props = new Properties();
+        kafkaConfig.forEach(props::put);
+        if (config.topics().create()) {
+            try {
+                TopicAdmin.ensure(KafkaSettings.of(String.valueOf(props.get("bootstrap.servers"))), topics);
+            } catch (RuntimeException e) {
+                LOG.warnf("could not create the topics (%s); continuing with what exists", e.getMessage());
+            }
+        }
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG,
+                config.eval().applicationId().orElse(topics.prefix() + "caption-eval"));
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.eval().streamThreads());
+        config.eval().stateDir().ifPresent(d -> props.put(StreamsConfig.STATE_DIR_CONFIG, d.toString()));
+        EvalTopology.Settings settings = new EvalTopology.Settings(topics, config.eval().maxBatch(), config.eval().maxWait());
+        KafkaStreams ks = new KafkaStreams(EvalTopology.build(settings, new BertBatchScorer(scorer, baseline)), props);
+        ks.setUncaughtExceptionHandler(e -> {
+            startupError = e.toString();
+            LOG.error("eval topology failed", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        ks.start();
+        streams = ks;
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        KafkaStreams ks = streams;
+        if (ks != null) {
+            ks.close();
+        }
+        if (scorer != null) {
+            scorer.close();
+        }
+    }
+
+    /** CREATED/REBALANCING/RUNNING..., or LOADING while the model loads. */
+    public String state() {
+        KafkaStreams ks = streams;
+        return ks == null ? "LOADING" : ks.state().name();
+    }
+
+    public boolean ready() {
+        KafkaStreams ks = streams;
+        return ks != null && ks.state() == KafkaStreams.State.RUNNING;
+    }
+
+    public boolean alive() {
+        KafkaStreams ks = streams;
+        return ks == null || (ks.state() != KafkaStreams.State.ERROR && ks.state() != KafkaStreams.State.PENDING_ERROR
+                && ks.state() != KafkaStreams.State.NOT_RUNNING);
+    }
+
+    public String error() {
+        return startupError;
+    }
+
+    /**
+     * The aggregates this replica holds: with several replicas each holds the runs whose key hashes to its
+     * partitions; caption.metrics has them all.
+     */
+    public List<RunMetrics> runs() {
+        KafkaStreams ks = streams;
+        List<RunMetrics> out = new ArrayList<>();
+        if (ks == null || ks.state() != KafkaStreams.State.RUNNING) {
+            return out;
+        }
+        ReadOnlyKeyValueStore<String, RunMetrics> store = ks.store(StoreQueryParameters.fromNameAndType(
+                EvalTopology.RUNS_STORE, QueryableStoreTypes.<String, RunMetrics>keyValueStore()));
+        try (KeyValueIterator<String, RunMetrics> it = store.all()) {
+            it.forEachRemaining(kv -> out.add(kv.value));
+        }
+        return out;
+    }
+}
