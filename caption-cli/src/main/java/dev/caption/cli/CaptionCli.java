@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             BertScoreCommand.class,
             TailCommand.class,
+            EvalCommand.class,
             DemoCommand.class,
             BenchLoopCommand.class,
             BenchEncoderCommand.class,
