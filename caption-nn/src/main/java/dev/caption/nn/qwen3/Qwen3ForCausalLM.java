@@ -178,6 +178,11 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         return Linear.linear(last, lmHead).singletonOrThrow().toType(DataType.FLOAT32, false);   // [B, V], fp32 as HF casts
     }
 
+    /** lm_head on chosen positions: [N, H] -> [N, V], fp32. */
+    public NDArray logits(NDArray rows) {
+        return Linear.linear(rows, lmHead).singletonOrThrow().toType(DataType.FLOAT32, false);
+    }
+
     /**
      * HF's 4-D mask: 0 where a query may attend, float32 min where not (causal, or a padded key). Fully masked
      * rows (a padding query) stay finite, so softmax gives no NaN.

@@ -1,0 +1,130 @@
+package dev.caption.nn.adapter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.caption.nn.weights.Checkpoint;
+import dev.caption.nn.weights.WeightLoader;
+import dev.caption.tensor.DType;
+import dev.caption.tensor.Safetensors;
+import dev.caption.tensor.Tensor;
+
+/**
+ * A pooling strategy behind one interface: CLIP features [B, tokens, d_vision] → prefix [B, n, d_llm]. Parameters
+ * are named as the checkpoint keys of {@code adapter.safetensors}; {@code adapter.json} ({@link AdapterSpec}) says
+ * which strategy and sizes they belong to.
+ *
+ * <p>Every op here takes the input as its first operand, so results land in the caller's scope, never in the
+ * adapter's manager (DJL puts an op's result where its first operand lives).
+ */
+public abstract class Adapter implements AutoCloseable {
+
+    public static final List<String> STRATEGIES = List.of("mean", "avgpool", "conv", "resampler", "mlp");
+
+    protected final AdapterSpec spec;
+    private final NDManager manager;
+    private final Map<String, NDArray> parameters;
+
+    protected Adapter(AdapterSpec spec, NDManager manager, AdapterParams params) {
+        this.spec = spec;
+        this.manager = manager;
+        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(params.all()));
+    }
+
+    /** [B, tokens, d_vision] → [B, prefixTokens, d_llm]. */
+    public abstract NDArray forward(NDArray features);
+
+    /** n, the prefix length. */
+    public abstract int prefixTokens();
+
+    /** A new adapter for {@code spec} with seeded PyTorch-default initialisation. */
+    public static Adapter create(AdapterSpec spec, NDManager parent, long seed) {
+        NDManager m = parent.newSubManager();
+        return build(spec, m, AdapterParams.initialised(m, seed));
+    }
+
+    /** Reads {@code adapter.json} and {@code adapter.safetensors} from {@code dir}; every key must fit. */
+    public static Adapter load(Path dir, NDManager parent) {
+        AdapterSpec spec = AdapterSpec.read(dir);
+        if (!Files.isRegularFile(dir.resolve(AdapterSpec.WEIGHTS))) {
+            throw new IllegalArgumentException("adapter weights not found: " + dir.resolve(AdapterSpec.WEIGHTS));
+        }
+        NDManager m = parent.newSubManager();
+        try (Checkpoint checkpoint = Checkpoint.open(dir, List.of(AdapterSpec.WEIGHTS))) {
+            AdapterParams params = AdapterParams.fromCheckpoint(m, new WeightLoader(checkpoint, m));
+            Adapter a = build(spec, m, params);
+            params.finish(spec.strategy() + " adapter " + spec.id());
+            return a;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private static Adapter build(AdapterSpec spec, NDManager m, AdapterParams params) {
+        return switch (spec.strategy()) {
+            case "mean" -> new MeanAdapter(spec, m, params);
+            case "avgpool" -> new AvgPoolAdapter(spec, m, params);
+            case "conv" -> new ConvAdapter(spec, m, params);
+            case "resampler" -> new ResamplerAdapter(spec, m, params);
+            case "mlp" -> new MlpAdapter(spec, m, params);
+            default -> throw new IllegalArgumentException("unknown adapter strategy '" + spec.strategy() + "' (one of "
+                    + String.join(", ", STRATEGIES) + ")");
+        };
+    }
+
+    /** Writes {@code adapter.safetensors} (fp32) and {@code adapter.json} with {@code spec}. */
+    public void save(Path dir, AdapterSpec withSummary) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        parameters.forEach((name, a) -> tensors.put(name,
+                Tensor.ofFloats(DType.F32, a.getShape().getShape(), a.toFloatArray())));
+        try {
+            Files.createDirectories(dir);
+            Files.write(dir.resolve(AdapterSpec.WEIGHTS), Safetensors.encode(tensors,
+                    Map.of("format", "pt", "adapter_id", String.valueOf(withSummary.id()), "strategy", spec.strategy())));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + dir.resolve(AdapterSpec.WEIGHTS) + ": " + e.getMessage(), e);
+        }
+        withSummary.write(dir);
+    }
+
+    public AdapterSpec spec() {
+        return spec;
+    }
+
+    /** Trainable tensors by checkpoint name. */
+    public Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    public long parameterCount() {
+        return parameters.values().stream().mapToLong(a -> a.getShape().size()).sum();
+    }
+
+    /** Patches per side of the feature grid (the CLS token, when kept, is not on the grid). */
+    protected int grid() {
+        int patches = spec.vision().tokens() - (spec.vision().keepCls() ? 1 : 0);
+        int g = (int) Math.round(Math.sqrt(patches));
+        if (g * g != patches) {
+            throw new IllegalArgumentException(spec.strategy() + " needs a square patch grid, got " + patches + " patches");
+        }
+        return g;
+    }
+
+    /** The patch tokens of {@code features}: without CLS if the features keep it. [B, g*g, D] */
+    protected NDArray patches(NDArray features) {
+        return spec.vision().keepCls() ? features.get(":, 1:, :") : features;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

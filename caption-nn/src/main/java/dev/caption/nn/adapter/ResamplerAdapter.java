@@ -1,0 +1,118 @@
+package dev.caption.nn.adapter;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import dev.caption.nn.modules.LayerNormW;
+import dev.caption.nn.modules.LinearW;
+
+/**
+ * {@code resampler}: q learned queries cross-attend to the patch tokens (Perceiver / Q-Former / Qwen-VL style).
+ * The tokens are projected to the resampler width and layer-normed; fixed 2D sin-cos positions (MAE's
+ * get_2d_sincos_pos_embed) are added to the keys, not the values, as Qwen-VL does. Each layer is pre-norm
+ * cross-attention plus a GELU MLP, both residual; then ln_post and a projection to d_llm.
+ * Options: {@code queries} (default 16), {@code layers} (1 or 2, default 1), {@code width} (default 256),
+ * {@code heads} (default 4).
+ */
+final class ResamplerAdapter extends Adapter {
+
+    final NDArray query;         // query [q, W]
+    final LinearW kvProj;        // kv_proj [W, Dv], no bias
+    final LayerNormW lnKv;       // ln_kv
+    final List<Layer> layers = new ArrayList<>();
+    final LayerNormW lnPost;     // ln_post
+    final LinearW proj;          // proj [Dl, W]
+    private final int queries;
+    private final int width;
+    private final float[] pos;   // [T, W] sin-cos positions of the keys (CLS, when kept, gets zeros)
+
+    /** One cross-attention block: layers.{i}.ln_q, .attn.{q,k,v,o}_proj, .ln_mlp, .mlp.fc1/fc2. */
+    record Layer(LayerNormW lnQ, LinearW qProj, LinearW kProj, LinearW vProj, LinearW oProj, LayerNormW lnMlp,
+                 LinearW fc1, LinearW fc2, int heads) {
+    }
+
+    ResamplerAdapter(AdapterSpec spec, NDManager m, AdapterParams p) {
+        super(spec, m, p);
+        queries = spec.option("queries", 16);
+        width = spec.option("width", 256);
+        int heads = spec.option("heads", 4);
+        int n = spec.option("layers", 1);
+        if (width % heads != 0 || width % 4 != 0) {
+            throw new IllegalArgumentException("resampler width " + width + " must be a multiple of 4 and of heads " + heads);
+        }
+        query = p.normal("query", 0.02f, queries, width);
+        kvProj = p.linear("kv_proj.", width, spec.vision().dim(), false);
+        lnKv = p.layerNorm("ln_kv.", width, 1e-6f);
+        for (int i = 0; i < n; i++) {
+            String l = "layers." + i + ".";
+            layers.add(new Layer(p.layerNorm(l + "ln_q.", width, 1e-6f), p.linear(l + "attn.q_proj.", width, width, true),
+                    p.linear(l + "attn.k_proj.", width, width, true), p.linear(l + "attn.v_proj.", width, width, true),
+                    p.linear(l + "attn.o_proj.", width, width, true), p.layerNorm(l + "ln_mlp.", width, 1e-6f),
+                    p.linear(l + "mlp.fc1.", 4 * width, width, true), p.linear(l + "mlp.fc2.", width, 4 * width, true), heads));
+        }
+        lnPost = p.layerNorm("ln_post.", width, 1e-6f);
+        proj = p.linear("proj.", spec.llm().hiddenSize(), width, true);
+        pos = positions(grid(), width, spec.vision().keepCls());
+    }
+
+    @Override
+    public NDArray forward(NDArray features) {
+        NDManager scope = features.getManager();
+        Shape s = features.getShape();
+        long b = s.get(0);
+        long t = s.get(1);
+        NDArray kv = lnKv.forward(kvProj.forward(features));                    // [B, T, W]
+        NDArray keys = kv.add(scope.create(pos, new Shape(t, width)));          // + pos_embed, keys only
+        NDArray q = scope.zeros(new Shape(b, queries, width)).add(query);      // query.expand(B, q, W)
+        for (Layer l : layers) {
+            q = q.add(attend(l, l.lnQ().forward(q), keys, kv, b, t));
+            q = q.add(l.fc2().forward(Activation.gelu(l.fc1().forward(l.lnMlp().forward(q)))));
+        }
+        return proj.forward(lnPost.forward(q));                                // [B, q, Dl]
+    }
+
+    private NDArray attend(Layer l, NDArray q, NDArray keys, NDArray values, long b, long t) {
+        int h = l.heads();
+        int dh = width / h;
+        // [B, L, W] -> [B, h, L, dh]
+        NDArray qh = l.qProj().forward(q).reshape(b, queries, h, dh).transpose(0, 2, 1, 3);
+        NDArray kh = l.kProj().forward(keys).reshape(b, t, h, dh).transpose(0, 2, 1, 3);
+        NDArray vh = l.vProj().forward(values).reshape(b, t, h, dh).transpose(0, 2, 1, 3);
+        // softmax(q k^T / sqrt(dh)) v                                          [B, h, q, dh]
+        NDArray out = qh.matMul(kh.transpose(0, 1, 3, 2)).div((float) Math.sqrt(dh)).softmax(-1).matMul(vh);
+        return l.oProj().forward(out.transpose(0, 2, 1, 3).reshape(b, queries, width));
+    }
+
+    @Override
+    public int prefixTokens() {
+        return queries;
+    }
+
+    /**
+     * MAE's 2D sin-cos embedding: half the width encodes the row, half the column; each half is
+     * [sin(p·ω_i), cos(p·ω_i)] with ω_i = 1/10000^(i/(W/4)).
+     */
+    static float[] positions(int g, int width, boolean cls) {
+        int offset = cls ? 1 : 0;
+        float[] out = new float[(g * g + offset) * width];
+        int quarter = width / 4;
+        for (int y = 0; y < g; y++) {
+            for (int x = 0; x < g; x++) {
+                int row = (offset + y * g + x) * width;
+                for (int i = 0; i < quarter; i++) {
+                    double omega = 1.0 / Math.pow(10000, (double) i / quarter);
+                    // emb_h (grid[0] = w coordinate in MAE's meshgrid order), then emb_w
+                    out[row + i] = (float) Math.sin(x * omega);
+                    out[row + quarter + i] = (float) Math.cos(x * omega);
+                    out[row + 2 * quarter + i] = (float) Math.sin(y * omega);
+                    out[row + 3 * quarter + i] = (float) Math.cos(y * omega);
+                }
+            }
+        }
+        return out;
+    }
+}
