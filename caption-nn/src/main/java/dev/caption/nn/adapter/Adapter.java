@@ -35,7 +35,7 @@ public abstract class Adapter implements AutoCloseable {
     protected Adapter(AdapterSpec spec, NDManager manager, AdapterParams params) {
         this.spec = spec;
         this.manager = manager;
-        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(params.all()));
+        this.parameters = Collections.unmodifiableMap(params.all());      // a view: subclasses register after super()
     }
 
     /** [B, tokens, d_vision] → [B, prefixTokens, d_llm]. */
