@@ -1,0 +1,69 @@
+package dev.caption.nn.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * torch.optim.AdamW (β1 0.9, β2 0.999, ε 1e-8, decoupled weight decay) on plain NDArrays, with global-norm
+ * gradient clipping. Written here because DJL's optimizers update {@code Parameter}s through a Trainer, and the
+ * adapters are plain arrays named as checkpoint keys.
+ *
+ * <p>Persistent arrays (parameters, moments) are only changed in place; every temporary starts in the update's own
+ * scope, since DJL creates an op's result in its first operand's manager.
+ */
+final class AdamW {
+
+    private static final float BETA1 = 0.9f;
+    private static final float BETA2 = 0.999f;
+    private static final float EPS = 1e-8f;
+
+    final Map<String, NDArray> m = new LinkedHashMap<>();
+    final Map<String, NDArray> v = new LinkedHashMap<>();
+    int step;
+
+    AdamW(Map<String, NDArray> params, NDManager manager) {
+        params.forEach((name, p) -> {
+            m.put(name, manager.zeros(p.getShape()));
+            v.put(name, manager.zeros(p.getShape()));
+        });
+    }
+
+    /** Clips, updates every parameter from its gradient, zeroes the gradients; returns the pre-clip norm. */
+    double update(Map<String, NDArray> params, double lr, double weightDecay, double clipNorm, NDManager parent) {
+        try (NDManager scope = parent.newSubManager()) {
+            Map<String, NDArray> grads = new LinkedHashMap<>();
+            double sq = 0;
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray g = e.getValue().getGradient();
+                g.attach(scope);                                   // the handle, not the .grad storage
+                NDArray copy = scope.zeros(g.getShape()).addi(g);
+                g.muli(0);                                         // GradientCollector does not zero gradients
+                grads.put(e.getKey(), copy);
+                sq += copy.square().sum().getFloat();
+            }
+            double norm = Math.sqrt(sq);
+            float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / (norm + 1e-6)) : 1f;
+            step++;
+            float bc1 = (float) (1 - Math.pow(BETA1, step));
+            float bc2 = (float) (1 - Math.pow(BETA2, step));
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray p = e.getValue();
+                NDArray g = grads.get(e.getKey()).muli(scale);
+                NDArray mi = m.get(e.getKey());
+                NDArray vi = v.get(e.getKey());
+                // p.mul_(1 - lr * wd); m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2
+                p.muli((float) (1 - lr * weightDecay));
+                mi.muli(BETA1).addi(g.mul(1 - BETA1));
+                vi.muli(BETA2).addi(g.square().muli(1 - BETA2));
+                // p -= lr * (m / bc1) / (sqrt(v / bc2) + eps)
+                NDArray denom = scope.zeros(vi.getShape()).addi(vi).divi(bc2).sqrt().addi(EPS);
+                NDArray update = scope.zeros(mi.getShape()).addi(mi).divi(bc1).divi(denom).muli((float) lr);
+                p.subi(update);
+            }
+            return norm;
+        }
+    }
+}
