@@ -107,8 +107,12 @@ public final class AdapterTrainer {
                 try (NDManager step = manager.newSubManager()) {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray l = loss(adapter, features, batch, step, tokens);
-                        gc.backward(l);
                         loss = l.getFloat();
+                        if (!Double.isFinite(loss)) {
+                            throw new IllegalStateException("the training loss is " + loss + " at step "
+                                    + (optimizer.step + 1) + "; lower the learning rate (now " + lr + ")");
+                        }
+                        gc.backward(l);
                     }
                 }
                 optimizer.update(params, lr, s.weightDecay(), s.clipNorm(), manager);

@@ -127,7 +127,7 @@ class AdapterTrainingTest {
                 new AdapterSpec.Prompt(Qwen3Captioner.IMAGE_PROMPT_BEFORE, Qwen3Captioner.IMAGE_PROMPT_AFTER), null);
     }
 
-    private static final TrainSettings SETTINGS = new TrainSettings(8, 8, 2e-2, 0.0, 4, 1.0, false, 5, 32, 0);
+    private static final TrainSettings SETTINGS = new TrainSettings(8, 8, 1e-2, 0.0, 4, 1.0, false, 5, 32, 0);
 
     @ParameterizedTest
     @ValueSource(strings = {"mean", "avgpool", "conv", "resampler", "mlp"})
@@ -138,7 +138,7 @@ class AdapterTrainingTest {
             TrainingHistory h = trainer.train(adapter, features, train, validation, SETTINGS, out, false, TrainingListener.NONE);
             double after = h.bestValidationLoss();
             System.out.printf("train %-9s validation loss %.3f -> %.3f (%d steps)%n", strategy, before, after, h.stepLoss().size());
-            assertTrue(before - after > 2.0, strategy + ": validation loss " + before + " -> " + after);
+            assertTrue(before - after > 1.5, strategy + ": validation loss " + before + " -> " + after);
             assertEquals(SETTINGS.epochs(), h.epochs().size());
             try (Adapter best = Adapter.load(out.resolve(AdapterTrainer.BEST), manager)) {
                 assertEquals(after, trainer.validationLoss(best, features, validation, SETTINGS), 1e-4);
@@ -155,7 +155,7 @@ class AdapterTrainingTest {
              Adapter c = Adapter.create(spec("avgpool"), manager, 99)) {
             TrainingHistory full = trainer.train(a, features, train, validation, two, straight, false, TrainingListener.NONE);
             // the first epoch with a two-epoch schedule (as a run that is stopped after it), then resume
-            trainer.train(b, features, train, validation, new TrainSettings(2, 8, 2e-2, 0.0, 4, 1.0, false, 5, 32,
+            trainer.train(b, features, train, validation, new TrainSettings(2, 8, 1e-2, 0.0, 4, 1.0, false, 5, 32,
                     full.epochs().get(0).step()), resumed, false, TrainingListener.NONE);
             // c starts from other weights: resuming must load everything from last/
             TrainingHistory rest = trainer.train(c, features, train, validation, two, resumed, true, TrainingListener.NONE);
