@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             BertScoreCommand.class,
             TailCommand.class,
             EvalCommand.class,
+            DatasetCommand.class,
+            TrainCommand.class,
             DemoCommand.class,
             BenchLoopCommand.class,
             BenchEncoderCommand.class,

@@ -113,6 +113,11 @@ public final class Qwen3Captioner implements AutoCloseable {
         return model.config().hiddenSize();
     }
 
+    /** The model itself, for training through it (frozen: nothing here updates it). */
+    public Qwen3ForCausalLM model() {
+        return model;
+    }
+
     public Qwen3Tokenizer tokenizer() {
         return tokenizer;
     }
