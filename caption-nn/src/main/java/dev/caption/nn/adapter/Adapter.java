@@ -95,6 +95,11 @@ public abstract class Adapter implements AutoCloseable {
         withSummary.write(dir);
     }
 
+    /** A scope for one forward pass's arrays, on the adapter's device. */
+    public NDManager newScope() {
+        return manager.newSubManager();
+    }
+
     public AdapterSpec spec() {
         return spec;
     }

@@ -1,0 +1,80 @@
+package dev.caption.adapter;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.caption.core.loop.BatchProcessor;
+import dev.caption.core.loop.RecordOutcome;
+import dev.caption.core.message.FeatureFrame;
+import dev.caption.core.message.PrefixFrame;
+import dev.caption.nn.adapter.Adapter;
+import dev.caption.nn.adapter.AdapterSpec;
+import dev.caption.tensor.DType;
+import dev.caption.tensor.Tensor;
+
+/**
+ * Feature frames to prefix frames: each frame is checked against the adapter's spec on its own (another encoder,
+ * layer, CLS choice or shape: DLQ, naming both sides), then all good ones go through the adapter as one batch.
+ */
+public final class AdapterProcessor implements BatchProcessor {
+
+    private final AdapterModel model;
+    private final String prefixesTopic;
+    private final DType wireDtype;
+
+    public AdapterProcessor(AdapterModel model, String prefixesTopic, DType wireDtype) {
+        this.model = model;
+        this.prefixesTopic = prefixesTopic;
+        this.wireDtype = wireDtype;
+    }
+
+    @Override
+    public List<RecordOutcome> process(List<ConsumerRecord<String, byte[]>> batch) throws Exception {
+        // one adapter version for the whole batch, checks included
+        return model.withAdapter(adapter -> {
+            try {
+                return BatchProcessor.<FeatureFrame>checkThenBatch(r -> check(adapter, r), frames -> project(adapter, frames))
+                        .process(batch);
+            } catch (Exception e) {
+                throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static FeatureFrame check(Adapter adapter, ConsumerRecord<String, byte[]> record) {
+        FeatureFrame f = FeatureFrame.CODEC.fromRecord(record);
+        adapter.spec().checkFeatures(f.encoderModel(), f.layer(), f.keepCls(), f.features().dim(0), f.features().dim(1));
+        return f;
+    }
+
+    private List<ProducerRecord<String, byte[]>> project(Adapter adapter, List<FeatureFrame> frames) {
+        AdapterSpec spec = adapter.spec();
+        int t = spec.vision().tokens();
+        int d = spec.vision().dim();
+        float[] x = new float[frames.size() * t * d];
+        for (int i = 0; i < frames.size(); i++) {
+            System.arraycopy(frames.get(i).features().toFloats(), 0, x, i * t * d, t * d);
+        }
+        float[] prefixes;
+        int n = adapter.prefixTokens();
+        int h = spec.llm().hiddenSize();
+        try (NDManager scope = adapter.newScope()) {
+            NDArray out = adapter.forward(scope.create(x, new Shape(frames.size(), t, d)));      // [B, n, H]
+            prefixes = out.toFloatArray();
+        }
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < frames.size(); i++) {
+            float[] one = java.util.Arrays.copyOfRange(prefixes, i * n * h, (i + 1) * n * h);
+            records.add(PrefixFrame.CODEC.toRecord(prefixesTopic, new PrefixFrame(frames.get(i).id(),
+                    Tensor.ofFloats(wireDtype, new long[] {n, h}, one), spec.id(), frames.get(i).encoderModel(),
+                    spec.llm().model())));
+        }
+        return records;
+    }
+}

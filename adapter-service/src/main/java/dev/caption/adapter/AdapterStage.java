@@ -1,0 +1,66 @@
+package dev.caption.adapter;
+
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+
+import dev.caption.core.kafka.Topic;
+import dev.caption.core.kafka.Topics;
+import dev.caption.service.StageRunner;
+import dev.caption.tensor.DType;
+
+/** Loads the adapter, runs the batch loop from caption.features to caption.prefixes, and watches for new versions. */
+@ApplicationScoped
+public class AdapterStage {
+
+    static final String STAGE = "adapter";
+
+    @Inject
+    AdapterConfig config;
+
+    @Inject
+    AdapterModel model;
+
+    @Inject
+    StageRunner runner;
+
+    private ScheduledExecutorService watcher;
+
+    void start(@Observes StartupEvent event) {
+        model.load(config);
+        Topics topics = runner.topics(Topics.defaults().maxImageBytes());
+        runner.start(STAGE, topics, Topic.FEATURES, new AdapterProcessor(model, topics.name(Topic.PREFIXES), wireDtype()));
+        long every = config.reloadInterval().toMillis();
+        if (every > 0) {
+            watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "adapter-reload");
+                t.setDaemon(true);
+                return t;
+            });
+            watcher.scheduleWithFixedDelay(() -> model.reloadIfChanged(config.path()), every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (watcher != null) {
+            watcher.shutdownNow();
+        }
+    }
+
+    private DType wireDtype() {
+        return switch (config.wireDtype().toLowerCase(Locale.ROOT)) {
+            case "f16", "float16" -> DType.F16;
+            case "f32", "float32" -> DType.F32;
+            default -> throw new IllegalArgumentException("caption.adapter.wire-dtype must be f16 or f32, got "
+                    + config.wireDtype());
+        };
+    }
+}
