@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             DatasetCommand.class,
             TrainCommand.class,
+            CompareAdaptersCommand.class,
             DemoCommand.class,
             BenchLoopCommand.class,
             BenchEncoderCommand.class,
