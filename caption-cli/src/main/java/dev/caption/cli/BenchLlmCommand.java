@@ -153,7 +153,7 @@ public final class BenchLlmCommand implements Callable<Integer> {
     }
 
     /** VmRSS (now) or VmHWM (peak) from /proc/self/status. */
-    private static long rssBytes(String field) throws IOException {
+    static long rssBytes(String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith(field)) {
                 return Long.parseLong(line.replaceAll("\\D", "")) * 1024;

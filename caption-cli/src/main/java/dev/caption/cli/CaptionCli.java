@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             BenchEncoderCommand.class,
             BenchLlmCommand.class,
             BenchBertScoreCommand.class,
+            BenchTrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CaptionCli {
