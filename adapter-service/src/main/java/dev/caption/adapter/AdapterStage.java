@@ -1,6 +1,5 @@
 package dev.caption.adapter;
 
-import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +14,7 @@ import io.quarkus.runtime.StartupEvent;
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
 import dev.caption.service.StageRunner;
+import dev.caption.service.WireDtype;
 import dev.caption.tensor.DType;
 
 /** Loads the adapter, runs the batch loop from caption.features to caption.prefixes, and watches for new versions. */
@@ -56,11 +56,6 @@ public class AdapterStage {
     }
 
     private DType wireDtype() {
-        return switch (config.wireDtype().toLowerCase(Locale.ROOT)) {
-            case "f16", "float16" -> DType.F16;
-            case "f32", "float32" -> DType.F32;
-            default -> throw new IllegalArgumentException("caption.adapter.wire-dtype must be f16 or f32, got "
-                    + config.wireDtype());
-        };
+        return WireDtype.parse("caption.adapter.wire-dtype", config.wireDtype());
     }
 }

@@ -12,7 +12,7 @@ import dev.caption.core.message.Json;
 /** One in-process {@code caption} run with its exit status, stdout and stderr captured. */
 record CliRun(int status, String out, String err) {
 
-    static CliRun of(String... args) {
+    static synchronized CliRun of(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

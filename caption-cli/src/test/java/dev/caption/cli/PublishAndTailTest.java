@@ -45,23 +45,23 @@ class PublishAndTailTest {
                 "{\"id\": \"nested/red-circle\", \"references\": [\"A red circle.\"]}\n");
 
         String prefix = "t1.";
-        Run publish = cli("publish", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
+        CliRun publish = CliRun.of("publish", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
                 "--max-image-bytes", "6000", "--references", refs.toString(), dir.resolve("imgs").toString());
-        assertEquals(CaptionCli.EXIT_PARTIAL, publish.status, publish.err);
-        assertTrue(publish.out.contains("published 3 images"), publish.out);
-        assertTrue(publish.out.contains("and 1 reference set"), publish.out);
-        assertTrue(publish.out.contains("notes.txt (not an image: text/plain)"), publish.out);
-        assertTrue(publish.out.contains("big.png (too large: 6.8 KiB > 5.9 KiB)"), publish.out);
+        assertEquals(CaptionCli.EXIT_PARTIAL, publish.status(), publish.err());
+        assertTrue(publish.out().contains("published 3 images"), publish.out());
+        assertTrue(publish.out().contains("and 1 reference set"), publish.out());
+        assertTrue(publish.out().contains("notes.txt (not an image: text/plain)"), publish.out());
+        assertTrue(publish.out().contains("big.png (too large: 6.8 KiB > 5.9 KiB)"), publish.out());
 
-        Run glob = cli("publish", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
+        CliRun glob = CliRun.of("publish", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
                 "--id-from", "name", dir.resolve("imgs") + "/**/*.png", "--max-image-bytes", "6000");
-        assertEquals(0, glob.status, glob.out + glob.err);
-        assertTrue(glob.out.contains("published 2 images"), glob.out);
+        assertEquals(0, glob.status(), glob.out() + glob.err());
+        assertTrue(glob.out().contains("published 2 images"), glob.out());
 
-        Run tail = cli("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
+        CliRun tail = CliRun.of("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
                 "--topic", "images,references", "--from-beginning", "--until-end", "--json");
-        assertEquals(0, tail.status, tail.err);
-        List<JsonNode> lines = tail.out.lines().map(l -> {
+        assertEquals(0, tail.status(), tail.err());
+        List<JsonNode> lines = tail.out().lines().map(l -> {
             try {
                 return Json.MAPPER.readTree(l);
             } catch (Exception e) {
@@ -79,43 +79,24 @@ class PublishAndTailTest {
                 .map(n -> n.get("value").get("references").get(0).asText()).collect(Collectors.toSet());
         assertEquals(Set.of("A red circle."), refIds);
 
-        Run human = cli("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
+        CliRun human = CliRun.of("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
                 "--topic", "images", "--from-beginning", "--max", "5");
-        assertEquals(5, human.out.lines().count(), human.out);
-        assertTrue(human.out.contains("images") && human.out.contains("KiB"), human.out);
+        assertEquals(5, human.out().lines().count(), human.out());
+        assertTrue(human.out().contains("images") && human.out().contains("KiB"), human.out());
     }
 
     @Test
     void missingInputsAndUnknownTopicsFailWithOneLineAndANonZeroStatus() {
-        Run missing = cli("publish", "--bootstrap-servers", KAFKA.bootstrapServers(), dir.resolve("nope.jpg").toString());
-        assertEquals(1, missing.status);
-        assertEquals("caption publish: no such file or directory: " + dir.resolve("nope.jpg"), missing.err.strip());
+        CliRun missing = CliRun.of("publish", "--bootstrap-servers", KAFKA.bootstrapServers(), dir.resolve("nope.jpg").toString());
+        assertEquals(1, missing.status());
+        assertEquals("caption publish: no such file or directory: " + dir.resolve("nope.jpg"), missing.err().strip());
 
-        Run topic = cli("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "captionz");
-        assertEquals(1, topic.status);
-        assertTrue(topic.err.strip().startsWith("caption tail: unknown topic 'captionz'"), topic.err);
+        CliRun topic = CliRun.of("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", "captionz");
+        assertEquals(1, topic.status());
+        assertTrue(topic.err().strip().startsWith("caption tail: unknown topic 'captionz'"), topic.err());
 
-        Run config = cli("tail", "--kafka-config", dir.resolve("absent.properties").toString());
-        assertEquals(1, config.status);
-        assertTrue(config.err.contains("Kafka config file not found"), config.err);
-    }
-
-    private record Run(int status, String out, String err) {
-    }
-
-    private static synchronized Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = CaptionCli.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        CliRun config = CliRun.of("tail", "--kafka-config", dir.resolve("absent.properties").toString());
+        assertEquals(1, config.status());
+        assertTrue(config.err().contains("Kafka config file not found"), config.err());
     }
 }

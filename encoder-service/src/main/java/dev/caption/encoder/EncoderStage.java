@@ -1,6 +1,5 @@
 package dev.caption.encoder;
 
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +14,7 @@ import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
 import dev.caption.nn.clip.ImageDecoder;
 import dev.caption.service.StageRunner;
+import dev.caption.service.WireDtype;
 import dev.caption.tensor.DType;
 
 /** Loads the model, then runs the batch loop from caption.images to caption.features until shutdown. */
@@ -52,11 +52,6 @@ public class EncoderStage {
     }
 
     private DType wireDtype() {
-        return switch (config.wireDtype().toLowerCase(Locale.ROOT)) {
-            case "f16", "float16" -> DType.F16;
-            case "f32", "float32" -> DType.F32;
-            default -> throw new IllegalArgumentException("caption.encoder.wire-dtype must be f16 or f32, got "
-                    + config.wireDtype());
-        };
+        return WireDtype.parse("caption.encoder.wire-dtype", config.wireDtype());
     }
 }

@@ -28,9 +28,7 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
     private final BatchScorer scorer;
     private final String dlqTopic;
     private ProcessorContext<String, Outcome> context;
-    private KeyValueStore<String, References> references;
-    private KeyValueStore<String, Pending> waiting;
-    private KeyValueStore<String, Pending> pending;
+    private EvalStores stores;
     private long pendingAdded;
 
     CaptionScoring(EvalTopology.Settings settings, BatchScorer scorer) {
@@ -42,9 +40,7 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
     @Override
     public void init(ProcessorContext<String, Outcome> context) {
         this.context = context;
-        references = context.getStateStore(EvalTopology.REFERENCES_STORE);
-        waiting = context.getStateStore(EvalTopology.WAITING_STORE);
-        pending = context.getStateStore(EvalTopology.PENDING_STORE);
+        stores = EvalStores.of(context);
         context.schedule(settings.maxWait(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
     }
 
@@ -61,12 +57,12 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
             return;
         }
         String key = EvalRecords.storeKey(context, caption.id());
-        References refs = references.get(caption.id());
+        References refs = stores.references().get(caption.id());
         if (refs == null) {
-            waiting.put(key, new Pending(caption, List.of()));
+            stores.waiting().put(key, new Pending(caption, List.of()));
             return;
         }
-        pending.put(key, new Pending(caption, refs.references()));
+        stores.pending().put(key, new Pending(caption, refs.references()));
         if (++pendingAdded >= settings.maxBatch()) {
             flush();
         }
@@ -77,7 +73,7 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
         pendingAdded = 0;
         while (true) {
             List<KeyValue<String, Pending>> batch = new ArrayList<>();
-            try (KeyValueIterator<String, Pending> it = pending.all()) {
+            try (KeyValueIterator<String, Pending> it = stores.pending().all()) {
                 while (it.hasNext() && batch.size() < settings.maxBatch()) {
                     batch.add(it.next());
                 }
@@ -86,7 +82,7 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
                 return;
             }
             score(batch);
-            batch.forEach(kv -> pending.delete(kv.key));
+            batch.forEach(kv -> stores.pending().delete(kv.key));
         }
     }
 

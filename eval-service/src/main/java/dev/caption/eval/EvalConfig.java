@@ -7,46 +7,31 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** {@code caption.*} for the eval-service: topics, the BERTScore model, batching and Kafka Streams settings. */
-@ConfigMapping(prefix = "caption")
+/**
+ * {@code caption.eval.*}: the BERTScore model, batching and Kafka Streams settings. Topics come from
+ * {@code caption.topics.*}, shared with the other stages (caption-service's StageConfig).
+ */
+@ConfigMapping(prefix = "caption.eval")
 public interface EvalConfig {
 
-    Topics topics();
+    Scorer scorer();
 
-    Eval eval();
+    /** Captions per scoring call. */
+    @WithDefault("32")
+    int maxBatch();
 
-    interface Topics {
-        /** Prefix of every topic name. */
-        Optional<String> prefix();
+    /** How long a caption waits for a batch to fill (wall clock). */
+    @WithDefault("PT0.2S")
+    Duration maxWait();
 
-        /** Create missing pipeline topics at startup (needs the cluster's permission to). */
-        @WithDefault("true")
-        boolean create();
+    /** Kafka Streams application.id (consumer group, internal topic prefix); default: topic prefix + caption-eval. */
+    Optional<String> applicationId();
 
-        @WithDefault("4")
-        int partitions();
-    }
+    /** Where the state stores live; default: Kafka Streams' (java.io.tmpdir/kafka-streams). */
+    Optional<Path> stateDir();
 
-    interface Eval {
-        Scorer scorer();
-
-        /** Captions per scoring call. */
-        @WithDefault("32")
-        int maxBatch();
-
-        /** How long a caption waits for a batch to fill (wall clock). */
-        @WithDefault("PT0.2S")
-        Duration maxWait();
-
-        /** Kafka Streams application.id (consumer group, internal topic prefix); default: topic prefix + caption-eval. */
-        Optional<String> applicationId();
-
-        /** Where the state stores live; default: Kafka Streams' (java.io.tmpdir/kafka-streams). */
-        Optional<Path> stateDir();
-
-        @WithDefault("1")
-        int streamThreads();
-    }
+    @WithDefault("1")
+    int streamThreads();
 
     interface Scorer {
         /** BERT, RoBERTa or DistilBERT: a Hugging Face id or a directory. */

@@ -30,6 +30,7 @@ import dev.caption.nn.bert.Baseline;
 import dev.caption.nn.bert.BertScorer;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
+import dev.caption.service.StageConfig;
 
 /** Loads the BERTScore model, then runs the eval topology with exactly_once_v2 until shutdown. */
 @ApplicationScoped
@@ -41,6 +42,9 @@ public class EvalStreams {
     EvalConfig config;
 
     @Inject
+    StageConfig stage;
+
+    @Inject
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
 
@@ -49,7 +53,7 @@ public class EvalStreams {
     private volatile String startupError;
 
     void start(@Observes StartupEvent event) {
-        EvalConfig.Scorer s = config.eval().scorer();
+        EvalConfig.Scorer s = config.scorer();
         long t0 = System.nanoTime();
         scorer = BertScorer.load(s.model(), s.revision().orElse(null), s.layer(), s.device(), s.batchSize(),
                 HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
@@ -58,10 +62,10 @@ public class EvalStreams {
         LOG.infof("loaded BERTScore model %s (layer %d) in %.1f s", scorer.modelId(), scorer.layer(),
                 (System.nanoTime() - t0) / 1e9);
 
-        Topics topics = Topics.withPrefix(config.topics().prefix().orElse("")).withPartitions(config.topics().partitions());
+        Topics topics = Topics.withPrefix(stage.topics().prefix().orElse("")).withPartitions(stage.topics().partitions());
         Properties props = new Properties();
         kafkaConfig.forEach(props::put);
-        if (config.topics().create()) {
+        if (stage.topics().create()) {
             try {
                 TopicAdmin.ensure(KafkaSettings.of(String.valueOf(props.get("bootstrap.servers"))), topics);
             } catch (RuntimeException e) {
@@ -69,11 +73,11 @@ public class EvalStreams {
             }
         }
         props.put(StreamsConfig.APPLICATION_ID_CONFIG,
-                config.eval().applicationId().orElse(topics.prefix() + "caption-eval"));
+                config.applicationId().orElse(topics.prefix() + "caption-eval"));
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.eval().streamThreads());
-        config.eval().stateDir().ifPresent(d -> props.put(StreamsConfig.STATE_DIR_CONFIG, d.toString()));
-        EvalTopology.Settings settings = new EvalTopology.Settings(topics, config.eval().maxBatch(), config.eval().maxWait());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+        config.stateDir().ifPresent(d -> props.put(StreamsConfig.STATE_DIR_CONFIG, d.toString()));
+        EvalTopology.Settings settings = new EvalTopology.Settings(topics, config.maxBatch(), config.maxWait());
         KafkaStreams ks = new KafkaStreams(EvalTopology.build(settings, new BertBatchScorer(scorer, baseline)), props);
         ks.setUncaughtExceptionHandler(e -> {
             startupError = e.toString();

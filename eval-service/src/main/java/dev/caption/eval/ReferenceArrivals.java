@@ -21,9 +21,7 @@ final class ReferenceArrivals implements Processor<String, byte[], String, Outco
 
     private final String dlqTopic;
     private ProcessorContext<String, Outcome> context;
-    private KeyValueStore<String, References> references;
-    private KeyValueStore<String, Pending> waiting;
-    private KeyValueStore<String, Pending> pending;
+    private EvalStores stores;
 
     ReferenceArrivals(String dlqTopic) {
         this.dlqTopic = dlqTopic;
@@ -32,9 +30,7 @@ final class ReferenceArrivals implements Processor<String, byte[], String, Outco
     @Override
     public void init(ProcessorContext<String, Outcome> context) {
         this.context = context;
-        references = context.getStateStore(EvalTopology.REFERENCES_STORE);
-        waiting = context.getStateStore(EvalTopology.WAITING_STORE);
-        pending = context.getStateStore(EvalTopology.PENDING_STORE);
+        stores = EvalStores.of(context);
     }
 
     @Override
@@ -44,7 +40,7 @@ final class ReferenceArrivals implements Processor<String, byte[], String, Outco
             return;
         }
         if (record.value() == null) {
-            references.delete(record.key());
+            stores.references().delete(record.key());
             return;
         }
         References refs;
@@ -54,14 +50,14 @@ final class ReferenceArrivals implements Processor<String, byte[], String, Outco
             EvalRecords.deadLetter(context, dlqTopic, record, e);
             return;
         }
-        references.put(refs.id(), refs);
+        stores.references().put(refs.id(), refs);
         List<KeyValue<String, Pending>> released = new ArrayList<>();
-        try (KeyValueIterator<String, Pending> it = waiting.prefixScan(refs.id() + EvalRecords.SEP, new StringSerializer())) {
+        try (KeyValueIterator<String, Pending> it = stores.waiting().prefixScan(refs.id() + EvalRecords.SEP, new StringSerializer())) {
             it.forEachRemaining(released::add);
         }
         for (KeyValue<String, Pending> kv : released) {
-            pending.put(kv.key, new Pending(kv.value.caption(), refs.references()));
-            waiting.delete(kv.key);
+            stores.pending().put(kv.key, new Pending(kv.value.caption(), refs.references()));
+            stores.waiting().delete(kv.key);
         }
     }
 }
