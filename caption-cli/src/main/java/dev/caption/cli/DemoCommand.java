@@ -2,28 +2,55 @@ package dev.caption.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import ai.djl.ndarray.NDManager;
 import dev.caption.broker.LocalKafkaBroker;
 import dev.caption.core.kafka.KafkaSettings;
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
+import dev.caption.core.message.Caption;
+import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.References;
+import dev.caption.core.message.Score;
+import dev.caption.nn.adapter.Adapter;
+import dev.caption.nn.adapter.AdapterSpec;
+import dev.caption.nn.hub.CheckpointResolver;
+import dev.caption.nn.hub.HubEnvironment;
+import dev.caption.nn.hub.ModelRef;
+import dev.caption.nn.qwen3.Qwen3Captioner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The local pipeline as far as the demo runs it today: a real broker, the topics, published images and references,
- * and the streams as they land. Starting the services as processes comes with issue #7; until then their topics
- * stay empty and the demo says so.
+ * The whole product on one machine: a real local broker, the four services as separate JVMs (as deployed), the
+ * images and references published, captions and BERTScores shown as they stream, then a summary.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Start a local Kafka broker, create the topics, publish images (the shipped samples by default)",
-            "with their reference captions, and show the streams."})
+        description = {"Start a local Kafka broker and the four services (encoder, adapter, llm, eval) as separate",
+            "processes, publish images (the shipped samples by default) with their reference captions, show the",
+            "captions and BERTScores live, then a summary: count, mean F, per-stage latency p50/p95.",
+            "--synthetic runs the same pipeline with the tiny random-weight checkpoints of the test fixtures and a",
+            "generated random adapter, so the plumbing can be seen anywhere; its captions are noise."})
 public final class DemoCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Images or directories (default: samples/images).")
@@ -33,54 +60,238 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Reference captions (default: samples/references.jsonl with the samples).")
     Path references;
 
-    @Option(names = "--keep-running", description = "Keep the broker up afterwards (Ctrl-C stops it).")
+    @Option(names = "--synthetic", description = "Tiny random-weight models: runs anywhere, offline.")
+    boolean synthetic;
+
+    @Option(names = "--clip", defaultValue = "openai/clip-vit-base-patch32", paramLabel = "HF-ID|DIR") String clip;
+    @Option(names = "--llm", defaultValue = "Qwen/Qwen3-0.6B", paramLabel = "HF-ID|DIR") String llm;
+    @Option(names = "--adapter", paramLabel = "DIR", description = "Trained adapter (default: ~/.caption/adapter).") Path adapter;
+    @Option(names = "--bertscore-model", defaultValue = "roberta-large", paramLabel = "HF-ID|DIR") String bertModel;
+    @Option(names = "--bertscore-layer", paramLabel = "L") Integer bertLayer;
+    @Option(names = "--device", defaultValue = "cpu", description = "Device of the llm-service (cpu, cuda:N).") String device;
+    @Option(names = "--timeout", defaultValue = "PT10M", description = "Give up waiting for results after this (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+    @Option(names = "--keep-running", description = "Keep the broker and services up afterwards (Ctrl-C stops them).")
     boolean keepRunning;
+
+    private String label = "demo";
+
+    /** What the services run. */
+    record Models(String clip, String llm, Path adapter, String bert, Optional<Integer> bertLayer) {
+    }
 
     @Override
     public Integer call() throws Exception {
-        Path home = Path.of(System.getProperty("caption.home", "."));
+        Path home = Path.of(System.getProperty("caption.home", ".")).toAbsolutePath().normalize();
+        Path work = Files.createDirectories(Path.of(System.getProperty("user.home"), ".caption", "demo",
+                Long.toString(System.currentTimeMillis())));
+        label = synthetic ? "demo [synthetic]" : "demo";
         List<String> inputs = images;
         Path refs = references;
         if (inputs == null || inputs.isEmpty()) {
             Path samples = home.resolve("samples");
             if (!Files.isDirectory(samples.resolve("images"))) {
-                throw new IllegalArgumentException("no images given and no samples/images under " + home.toAbsolutePath());
+                throw new IllegalArgumentException("no images given and no samples/images under " + home);
             }
             inputs = List.of(samples.resolve("images").toString());
             refs = refs != null ? refs : samples.resolve("references.jsonl");
         }
+        Models models = synthetic ? syntheticModels(home, work) : realModels();
+        for (String module : List.of("encoder-service", "adapter-service", "llm-service", "eval-service")) {
+            ServiceProcess.jar(home, module);
+        }
 
-        System.out.println("demo: starting a local Kafka broker (KRaft, single node)…");
+        say("starting a local Kafka broker (KRaft, single node)");
+        List<ServiceProcess> services = new ArrayList<>();
         try (LocalKafkaBroker broker = LocalKafkaBroker.builder().build().start()) {
             KafkaSettings settings = KafkaSettings.of(broker.bootstrapServers());
             Topics topics = Topics.defaults();
-            TopicAdmin.Report created = TopicAdmin.ensure(settings, topics);
-            System.out.println("demo: broker on " + broker.bootstrapServers() + ", " + created.created().size()
-                    + " topics with " + topics.partitions() + " partitions each");
+            TopicAdmin.ensure(settings, topics);
+            Thread cleanup = new Thread(() -> services.forEach(ServiceProcess::close));
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            startServices(home, work, broker.bootstrapServers(), models, services);
 
             List<References> refList = refs == null ? List.of() : ReferenceFiles.read(refs);
-            Publisher.Result result;
+            Publisher.Result published;
             int refCount;
             try (Publisher publisher = new Publisher(settings, topics)) {
-                result = publisher.publishImages(ImageInputs.expand(inputs), Publisher.IdFrom.PATH, System.console() != null);
                 refCount = publisher.publishReferences(refList);
+                published = publisher.publishImages(ImageInputs.expand(inputs), Publisher.IdFrom.PATH, System.console() != null);
             }
-            System.out.println("demo: " + result.summary(refCount));
-            System.out.println("demo: the streams (read_committed):");
-            TailCommand.tail(settings, topics, List.of(Topic.IMAGES, Topic.REFERENCES, Topic.FEATURES, Topic.PREFIXES,
-                    Topic.CAPTIONS, Topic.SCORES, Topic.DLQ), true, true, null, false, System.out);
-            System.out.println("demo: the demo does not start the services yet (issue #7), and adapter- and eval-service");
-            System.out.println("demo: are not built yet (#5, #6): no prefixes, captions or scores follow. The README shows");
-            System.out.println("demo: how to run encoder-service and llm-service by hand against a local broker.");
+            say(published.summary(refCount));
+            Set<String> withRefs = new HashSet<>();
+            refList.forEach(r -> withRefs.add(r.id()));
+            watch(settings, topics, published.ids(), withRefs);
             if (keepRunning) {
-                System.out.println("demo: broker stays up on " + broker.bootstrapServers() + "; try "
-                        + "'./caption tail --bootstrap-servers " + broker.bootstrapServers()
-                        + " --topic images --from-beginning'. Ctrl-C stops it.");
+                say("broker on " + broker.bootstrapServers() + ", services up (logs in " + work + "); Ctrl-C stops them");
                 CountDownLatch forever = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
                 forever.await();
             }
+        } finally {
+            say("stopping the services");
+            services.forEach(ServiceProcess::close);
         }
         return 0;
+    }
+
+    private void startServices(Path home, Path work, String bootstrap, Models m, List<ServiceProcess> services) throws Exception {
+        Map<String, String> common = new LinkedHashMap<>();
+        common.put("kafka.bootstrap.servers", bootstrap);
+        common.put("caption.loop.max-wait", "PT0.05S");
+        Map<String, Map<String, String>> props = new LinkedHashMap<>();
+        props.put("encoder-service", Map.of("caption.encoder.model", m.clip(), "caption.loop.instance-id", "demo-encoder"));
+        props.put("adapter-service", Map.of("caption.adapter.path", m.adapter().toString(), "caption.loop.instance-id", "demo-adapter"));
+        props.put("llm-service", Map.of("caption.llm.model", m.llm(), "caption.llm.device", device,
+                "caption.loop.instance-id", "demo-llm"));
+        Map<String, String> eval = new HashMap<>(Map.of("caption.eval.scorer.model", m.bert(),
+                "caption.eval.state-dir", work.resolve("eval-state").toString(), "caption.eval.max-wait", "PT0.1S"));
+        m.bertLayer().ifPresent(l -> eval.put("caption.eval.scorer.layer", l.toString()));
+        props.put("eval-service", eval);
+        for (Map.Entry<String, Map<String, String>> e : props.entrySet()) {
+            Map<String, String> p = new LinkedHashMap<>(common);
+            p.putAll(e.getValue());
+            services.add(ServiceProcess.start(home, e.getKey(), e.getKey(), p, work, "2g"));
+        }
+        for (ServiceProcess s : services) {
+            s.awaitReady(Duration.ofMinutes(10));
+            say(s.name() + " ready (pid " + s.pid() + ", log " + s.log() + ")");
+        }
+    }
+
+    /** Prints captions, scores and dead letters as they arrive, until every image is accounted for. */
+    private void watch(KafkaSettings settings, Topics topics, List<String> ids, Set<String> withRefs) {
+        Map<String, Object> c = new LinkedHashMap<>(settings.clientConfig());
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "caption-demo-" + System.nanoTime());
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Set<String> pending = new HashSet<>(ids);
+        Set<String> unscored = new HashSet<>();
+        Map<String, Caption> captions = new HashMap<>();
+        Map<String, Score> scores = new HashMap<>();
+        Map<String, Long> scoredAt = new HashMap<>();
+        int dead = 0;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.name(Topic.CAPTIONS), topics.name(Topic.SCORES), topics.name(Topic.DLQ)));
+            while ((!pending.isEmpty() || !unscored.isEmpty()) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    Topic t = r.topic().equals(topics.name(Topic.CAPTIONS)) ? Topic.CAPTIONS
+                            : r.topic().equals(topics.name(Topic.SCORES)) ? Topic.SCORES : Topic.DLQ;
+                    if (t == Topic.CAPTIONS) {
+                        Caption cap = Caption.CODEC.fromRecord(r);
+                        captions.put(cap.id(), cap);
+                        say(String.format("caption  %-18s %s", cap.id(), cap.text().replaceAll("\\s+", " ")));
+                        if (pending.remove(cap.id()) && withRefs.contains(cap.id())) {
+                            unscored.add(cap.id());
+                        }
+                    } else if (t == Topic.SCORES) {
+                        Score s = Score.CODEC.fromRecord(r);
+                        scores.put(s.id(), s);
+                        scoredAt.put(s.id(), r.timestamp());
+                        unscored.remove(s.id());
+                        say(String.format(Locale.ROOT, "score    %-18s P %.4f  R %.4f  F %.4f", s.id(), s.precision(), s.recall(), s.f1()));
+                    } else {
+                        dead++;
+                        pending.remove(r.key());
+                        unscored.remove(r.key());
+                        say(String.format("dead     %-18s %s (%s)", r.key(), CaptionHeaders.get(r.headers(), CaptionHeaders.DLQ_REASON),
+                                CaptionHeaders.get(r.headers(), CaptionHeaders.DLQ_STAGE)));
+                    }
+                }
+            }
+        }
+        summary(ids.size(), captions, scores, scoredAt, dead, pending.size() + unscored.size());
+    }
+
+    private void summary(int published, Map<String, Caption> captions, Map<String, Score> scores, Map<String, Long> scoredAt,
+                         int dead, int missing) {
+        say(String.format(Locale.ROOT, "summary: %d images, %d captions, %d scored, %d dead letters%s", published,
+                captions.size(), scores.size(), dead, missing > 0 ? ", " + missing + " still missing at the timeout" : ""));
+        if (!scores.isEmpty()) {
+            say(String.format(Locale.ROOT, "summary: mean BERTScore F %.4f", scores.values().stream().mapToDouble(Score::f1).average().orElse(0)));
+        }
+        Map<String, List<Long>> latency = new LinkedHashMap<>();
+        for (Caption cap : captions.values()) {
+            Map<String, Long> t = cap.timings();
+            add(latency, "encoder", t.get("submit"), t.get("encoder"));
+            add(latency, "adapter", t.get("encoder"), t.get("adapter"));
+            add(latency, "llm", t.get("adapter"), t.get("llm"));
+            add(latency, "eval", t.get("llm"), scoredAt.get(cap.id()));
+            add(latency, "end to end", t.get("submit"), scoredAt.getOrDefault(cap.id(), t.get("llm")));
+        }
+        say(String.format("%-12s %8s %8s %6s", "stage", "p50 ms", "p95 ms", "n"));
+        latency.forEach((stage, xs) -> {
+            xs.sort(null);
+            say(String.format(Locale.ROOT, "%-12s %8d %8d %6d", stage, percentile(xs, 0.50), percentile(xs, 0.95), xs.size()));
+        });
+    }
+
+    private static void add(Map<String, List<Long>> latency, String stage, Long from, Long to) {
+        if (from != null && to != null) {
+            latency.computeIfAbsent(stage, k -> new ArrayList<>()).add(to - from);
+        }
+    }
+
+    private static long percentile(List<Long> sorted, double q) {
+        return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(q * sorted.size()) - 1));
+    }
+
+    /** The real models, resolved (downloaded where the hub is reachable); what is missing is said, with the way to get it. */
+    private Models realModels() {
+        Path adapterDir = adapter != null ? adapter : Path.of(System.getProperty("user.home"), ".caption", "adapter");
+        List<String> missing = new ArrayList<>();
+        CheckpointResolver resolver = new CheckpointResolver(HubEnvironment.fromSystem(), new DownloadProgress());
+        for (String[] m : new String[][] {{clip, "preprocessor_config.json"}, {llm, "tokenizer.json"}, {bertModel, "tokenizer.json"}}) {
+            try {
+                resolver.resolve(ModelRef.parse(m[0], null), List.of(m[1]));
+            } catch (RuntimeException e) {
+                missing.add(m[0] + ": " + e.getMessage());
+            }
+        }
+        if (!Files.isRegularFile(adapterDir.resolve(AdapterSpec.JSON))) {
+            missing.add("adapter: none at " + adapterDir + "; train one with ./caption train --data <Flickr8k or COCO> "
+                    + "--out <dir> and pass --adapter <dir>/best (or copy it to " + adapterDir + ")");
+        } else {
+            AdapterSpec spec = AdapterSpec.read(adapterDir);
+            if (!spec.vision().model().equals(clip) || !spec.llm().model().equals(llm)) {
+                missing.add("adapter " + spec.id() + " was trained for " + spec.vision().model() + " -> " + spec.llm().model()
+                        + ", not " + clip + " -> " + llm);
+            }
+        }
+        if (!missing.isEmpty()) {
+            System.err.println("demo: the models are not all available here:");
+            missing.forEach(m -> System.err.println("  - " + m));
+            System.err.println("demo: set HF_HOME/HF_HUB_CACHE to a cache that has them, pass local directories "
+                    + "(--clip, --llm, --bertscore-model, --adapter), or run ./caption demo --synthetic");
+            throw new IllegalArgumentException(missing.size() + " of the demo's models are missing (listed above); "
+                    + "./caption demo --synthetic runs without them");
+        }
+        return new Models(clip, llm, adapterDir, bertModel, Optional.ofNullable(bertLayer));
+    }
+
+    /** The test fixtures' tiny random checkpoints and a freshly generated random adapter between them. */
+    private Models syntheticModels(Path home, Path work) {
+        Path fixtures = home.resolve("caption-nn/src/test/resources/fixtures");
+        if (!Files.isDirectory(fixtures.resolve("qwen3-tiny"))) {
+            throw new IllegalArgumentException("--synthetic needs the repository's tiny fixtures under " + fixtures);
+        }
+        String clipDir = fixtures.resolve("clip-tiny").toString();
+        String llmDir = fixtures.resolve("qwen3-tiny").toString();
+        Path adapterDir = work.resolve("adapter");
+        AdapterSpec spec = new AdapterSpec(AdapterSpec.FORMAT, "synthetic-avgpool", "avgpool", Map.of("grid", 2),
+                new AdapterSpec.Vision(clipDir, "local", -2, false, 16, 48), new AdapterSpec.Llm(llmDir, "local", 32),
+                new AdapterSpec.Prompt(Qwen3Captioner.IMAGE_PROMPT_BEFORE, Qwen3Captioner.IMAGE_PROMPT_AFTER),
+                Map.of("note", "random weights, generated by caption demo --synthetic"));
+        try (NDManager m = NDManager.newBaseManager(); Adapter a = Adapter.create(spec, m, 7)) {
+            a.save(adapterDir, spec);
+        }
+        say("models: clip-tiny, qwen3-tiny and roberta-tiny (random weights, from the test fixtures) and a random "
+                + "avgpool adapter: the captions are noise, the pipeline is real");
+        return new Models(clipDir, llmDir, adapterDir, fixtures.resolve("roberta-tiny").toString(), Optional.of(3));
+    }
+
+    private void say(String line) {
+        System.out.println(label + ": " + line);
     }
 }
