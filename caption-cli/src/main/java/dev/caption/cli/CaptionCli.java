@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             BenchLlmCommand.class,
             BenchBertScoreCommand.class,
             BenchTrainCommand.class,
+            BenchPipelineCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CaptionCli {

@@ -76,10 +76,6 @@ public final class DemoCommand implements Callable<Integer> {
 
     private String label = "demo";
 
-    /** What the services run. */
-    record Models(String clip, String llm, Path adapter, String bert, Optional<Integer> bertLayer) {
-    }
-
     @Override
     public Integer call() throws Exception {
         Path home = Path.of(System.getProperty("caption.home", ".")).toAbsolutePath().normalize();
@@ -96,67 +92,37 @@ public final class DemoCommand implements Callable<Integer> {
             inputs = List.of(samples.resolve("images").toString());
             refs = refs != null ? refs : samples.resolve("references.jsonl");
         }
-        Models models = synthetic ? syntheticModels(home, work) : realModels();
-        for (String module : List.of("encoder-service", "adapter-service", "llm-service", "eval-service")) {
-            ServiceProcess.jar(home, module);
-        }
+        LocalPipeline.Models models = synthetic ? syntheticModels(home, work) : realModels();
+        LocalPipeline.requireBuilt(home);
 
         say("starting a local Kafka broker (KRaft, single node)");
-        List<ServiceProcess> services = new ArrayList<>();
         try (LocalKafkaBroker broker = LocalKafkaBroker.builder().build().start()) {
             KafkaSettings settings = KafkaSettings.of(broker.bootstrapServers());
             Topics topics = Topics.defaults();
             TopicAdmin.ensure(settings, topics);
-            Thread cleanup = new Thread(() -> services.forEach(ServiceProcess::close));
-            Runtime.getRuntime().addShutdownHook(cleanup);
-            startServices(home, work, broker.bootstrapServers(), models, services);
-
-            List<References> refList = refs == null ? List.of() : ReferenceFiles.read(refs);
-            Publisher.Result published;
-            int refCount;
-            try (Publisher publisher = new Publisher(settings, topics)) {
-                refCount = publisher.publishReferences(refList);
-                published = publisher.publishImages(ImageInputs.expand(inputs), Publisher.IdFrom.PATH, System.console() != null);
+            try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker.bootstrapServers(), models, device,
+                    Map.of(), this::say)) {
+                List<References> refList = refs == null ? List.of() : ReferenceFiles.read(refs);
+                Publisher.Result published;
+                int refCount;
+                try (Publisher publisher = new Publisher(settings, topics)) {
+                    refCount = publisher.publishReferences(refList);
+                    published = publisher.publishImages(ImageInputs.expand(inputs), Publisher.IdFrom.PATH, System.console() != null);
+                }
+                say(published.summary(refCount));
+                Set<String> withRefs = new HashSet<>();
+                refList.forEach(r -> withRefs.add(r.id()));
+                watch(settings, topics, published.ids(), withRefs);
+                if (keepRunning) {
+                    say("broker on " + broker.bootstrapServers() + ", services up (logs in " + work + "); Ctrl-C stops them");
+                    CountDownLatch forever = new CountDownLatch(1);
+                    Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+                    forever.await();
+                }
+                say("stopping the services");
             }
-            say(published.summary(refCount));
-            Set<String> withRefs = new HashSet<>();
-            refList.forEach(r -> withRefs.add(r.id()));
-            watch(settings, topics, published.ids(), withRefs);
-            if (keepRunning) {
-                say("broker on " + broker.bootstrapServers() + ", services up (logs in " + work + "); Ctrl-C stops them");
-                CountDownLatch forever = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
-                forever.await();
-            }
-        } finally {
-            say("stopping the services");
-            services.forEach(ServiceProcess::close);
         }
         return 0;
-    }
-
-    private void startServices(Path home, Path work, String bootstrap, Models m, List<ServiceProcess> services) throws Exception {
-        Map<String, String> common = new LinkedHashMap<>();
-        common.put("kafka.bootstrap.servers", bootstrap);
-        common.put("caption.loop.max-wait", "PT0.05S");
-        Map<String, Map<String, String>> props = new LinkedHashMap<>();
-        props.put("encoder-service", Map.of("caption.encoder.model", m.clip(), "caption.loop.instance-id", "demo-encoder"));
-        props.put("adapter-service", Map.of("caption.adapter.path", m.adapter().toString(), "caption.loop.instance-id", "demo-adapter"));
-        props.put("llm-service", Map.of("caption.llm.model", m.llm(), "caption.llm.device", device,
-                "caption.loop.instance-id", "demo-llm"));
-        Map<String, String> eval = new HashMap<>(Map.of("caption.eval.scorer.model", m.bert(),
-                "caption.eval.state-dir", work.resolve("eval-state").toString(), "caption.eval.max-wait", "PT0.1S"));
-        m.bertLayer().ifPresent(l -> eval.put("caption.eval.scorer.layer", l.toString()));
-        props.put("eval-service", eval);
-        for (Map.Entry<String, Map<String, String>> e : props.entrySet()) {
-            Map<String, String> p = new LinkedHashMap<>(common);
-            p.putAll(e.getValue());
-            services.add(ServiceProcess.start(home, e.getKey(), e.getKey(), p, work, "2g"));
-        }
-        for (ServiceProcess s : services) {
-            s.awaitReady(Duration.ofMinutes(10));
-            say(s.name() + " ready (pid " + s.pid() + ", log " + s.log() + ")");
-        }
     }
 
     /** Prints captions, scores and dead letters as they arrive, until every image is accounted for. */
@@ -238,7 +204,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** The real models, resolved (downloaded where the hub is reachable); what is missing is said, with the way to get it. */
-    private Models realModels() {
+    private LocalPipeline.Models realModels() {
         Path adapterDir = adapter != null ? adapter : Path.of(System.getProperty("user.home"), ".caption", "adapter");
         List<String> missing = new ArrayList<>();
         CheckpointResolver resolver = new CheckpointResolver(HubEnvironment.fromSystem(), new DownloadProgress());
@@ -267,11 +233,11 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException(missing.size() + " of the demo's models are missing (listed above); "
                     + "./caption demo --synthetic runs without them");
         }
-        return new Models(clip, llm, adapterDir, bertModel, Optional.ofNullable(bertLayer));
+        return new LocalPipeline.Models(clip, llm, adapterDir, bertModel, Optional.ofNullable(bertLayer));
     }
 
     /** The test fixtures' tiny random checkpoints and a freshly generated random adapter between them. */
-    private Models syntheticModels(Path home, Path work) {
+    private LocalPipeline.Models syntheticModels(Path home, Path work) {
         Path fixtures = home.resolve("caption-nn/src/test/resources/fixtures");
         if (!Files.isDirectory(fixtures.resolve("qwen3-tiny"))) {
             throw new IllegalArgumentException("--synthetic needs the repository's tiny fixtures under " + fixtures);
@@ -288,7 +254,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         say("models: clip-tiny, qwen3-tiny and roberta-tiny (random weights, from the test fixtures) and a random "
                 + "avgpool adapter: the captions are noise, the pipeline is real");
-        return new Models(clipDir, llmDir, adapterDir, fixtures.resolve("roberta-tiny").toString(), Optional.of(3));
+        return new LocalPipeline.Models(clipDir, llmDir, adapterDir, fixtures.resolve("roberta-tiny").toString(), Optional.of(3));
     }
 
     private void say(String line) {

@@ -1,0 +1,190 @@
+package dev.caption.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.caption.broker.CommittedRecords;
+import dev.caption.broker.LocalKafkaBroker;
+import dev.caption.core.kafka.KafkaSettings;
+import dev.caption.core.kafka.Topic;
+import dev.caption.core.kafka.TopicAdmin;
+import dev.caption.core.kafka.Topics;
+import dev.caption.core.message.Caption;
+import dev.caption.core.message.References;
+import dev.caption.nn.adapter.Adapter;
+import dev.caption.nn.adapter.AdapterSpec;
+import dev.caption.nn.bert.BertScorer;
+import dev.caption.nn.clip.ClipEncoder;
+import dev.caption.nn.clip.ImageDecoder;
+import dev.caption.nn.clip.RgbImage;
+import dev.caption.nn.hub.DownloadListener;
+import dev.caption.nn.hub.HubEnvironment;
+import dev.caption.nn.qwen3.Decoding;
+import dev.caption.nn.qwen3.Qwen3Captioner;
+import dev.caption.nn.train.SyntheticShapes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Images/s and latency through the four services on the local broker, against the same models chained in one
+ * process without Kafka; the ratio is Kafka's overhead (transactions, serialization, hops, batching waits).
+ */
+@Command(name = "bench-pipeline", mixinStandardHelpOptions = true,
+        description = {"Images/s and latency through all four services on the local broker vs the same models chained",
+            "in-process, with the tiny fixture models (random weights) by default; --clip/--llm/--adapter/--bertscore-model",
+            "point at other checkpoints. Reports the Kafka overhead as a ratio."})
+public final class BenchPipelineCommand implements Callable<Integer> {
+
+    @Option(names = "--images", defaultValue = "64") int images;
+    @Option(names = "--batch", defaultValue = "16", description = "max-batch of every stage, and the in-process batch.") int batch;
+    @Option(names = "--max-new-tokens", defaultValue = "32") int maxNewTokens;
+    @Option(names = "--clip", paramLabel = "DIR") String clip;
+    @Option(names = "--llm", paramLabel = "DIR") String llm;
+    @Option(names = "--adapter", paramLabel = "DIR") Path adapter;
+    @Option(names = "--bertscore-model", paramLabel = "DIR") String bert;
+    @Option(names = "--bertscore-layer") Integer bertLayer;
+
+    @Override
+    public Integer call() throws Exception {
+        Path home = Path.of(System.getProperty("caption.home", ".")).toAbsolutePath().normalize();
+        Path work = Files.createTempDirectory("bench-pipeline");
+        LocalPipeline.Models models = models(home, work);
+        LocalPipeline.requireBuilt(home);
+        List<SyntheticShapes.Sample> samples = SyntheticShapes.generate(images + 8, 96, 9);
+        System.out.printf(Locale.ROOT, "bench-pipeline: %d images (96x96 PNG), batch %d, %d new tokens, %d threads; models %s%n",
+                images, batch, maxNewTokens, Runtime.getRuntime().availableProcessors(), models);
+        double[] inProcess = inProcess(models, samples);
+        double[] kafka = throughKafka(home, work, models, samples);
+        System.out.printf(Locale.ROOT, "  in-process chain:   %7.2f images/s, latency per image %7.0f ms (its batch)%n",
+                inProcess[0], inProcess[1]);
+        System.out.printf(Locale.ROOT, "  four services:      %7.2f images/s, latency p50 %7.0f ms, p95 %7.0f ms (submit to score)%n",
+                kafka[0], kafka[1], kafka[2]);
+        System.out.printf(Locale.ROOT, "  Kafka overhead:     %.2fx the in-process time per image%n", inProcess[0] / kafka[0]);
+        return 0;
+    }
+
+    private LocalPipeline.Models models(Path home, Path work) {
+        Path fixtures = home.resolve("caption-nn/src/test/resources/fixtures");
+        String c = clip != null ? clip : fixtures.resolve("clip-tiny").toString();
+        String l = llm != null ? llm : fixtures.resolve("qwen3-tiny").toString();
+        String b = bert != null ? bert : fixtures.resolve("roberta-tiny").toString();
+        Optional<Integer> layer = Optional.ofNullable(bertLayer).or(() -> bert == null ? Optional.of(3) : Optional.empty());
+        Path a = adapter;
+        if (a == null) {
+            a = work.resolve("adapter");
+            AdapterSpec spec = new AdapterSpec(AdapterSpec.FORMAT, "bench-avgpool", "avgpool", Map.of("grid", 2),
+                    new AdapterSpec.Vision(c, "local", -2, false, 16, 48), new AdapterSpec.Llm(l, "local", 32),
+                    new AdapterSpec.Prompt(Qwen3Captioner.IMAGE_PROMPT_BEFORE, Qwen3Captioner.IMAGE_PROMPT_AFTER), null);
+            try (NDManager m = NDManager.newBaseManager(); Adapter ad = Adapter.create(spec, m, 7)) {
+                ad.save(a, spec);
+            }
+        }
+        return new LocalPipeline.Models(c, l, a, b, layer);
+    }
+
+    /** {images/s, mean batch latency ms}: decode, CLIP, adapter, greedy captions and BERTScore, a batch at a time. */
+    private double[] inProcess(LocalPipeline.Models m, List<SyntheticShapes.Sample> samples) {
+        try (NDManager manager = NDManager.newBaseManager();
+             ClipEncoder encoder = ClipEncoder.load(m.clip(), null, -2, false, HubEnvironment.fromSystem(), DownloadListener.NONE);
+             Adapter ad = Adapter.load(m.adapter(), manager);
+             Qwen3Captioner lm = Qwen3Captioner.load(m.llm(), null, "cpu", HubEnvironment.fromSystem(), DownloadListener.NONE);
+             BertScorer scorer = BertScorer.load(m.bert(), null, m.bertLayer(), "cpu", BertScorer.DEFAULT_BATCH,
+                     HubEnvironment.fromSystem(), DownloadListener.NONE)) {
+            ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
+            chain(samples.subList(0, 8), decoder, encoder, ad, lm, scorer);          // warm-up
+            long start = System.nanoTime();
+            double latency = 0;
+            for (int from = 8; from < samples.size(); from += batch) {
+                long t0 = System.nanoTime();
+                List<SyntheticShapes.Sample> b = samples.subList(from, Math.min(samples.size(), from + batch));
+                chain(b, decoder, encoder, ad, lm, scorer);
+                latency += (System.nanoTime() - t0) / 1e6 * b.size();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new double[] {images / seconds, latency / images};
+        }
+    }
+
+    private void chain(List<SyntheticShapes.Sample> b, ImageDecoder decoder, ClipEncoder encoder, Adapter ad, Qwen3Captioner lm,
+                       BertScorer scorer) {
+        List<RgbImage> imgs = b.stream().map(s -> decoder.decode(s.png())).toList();
+        List<ClipEncoder.Features> f = encoder.encode(imgs);
+        int t = f.get(0).tokens();
+        int d = f.get(0).dim();
+        float[] x = new float[b.size() * t * d];
+        for (int i = 0; i < b.size(); i++) {
+            System.arraycopy(f.get(i).values(), 0, x, i * t * d, t * d);
+        }
+        float[] prefixes;
+        try (NDManager scope = ad.newScope()) {
+            NDArray p = ad.forward(scope.create(x, new Shape(b.size(), t, d)));
+            prefixes = p.toFloatArray();
+        }
+        int n = ad.prefixTokens();
+        int h = lm.hiddenSize();
+        List<Qwen3Captioner.Item> items = new ArrayList<>();
+        for (int i = 0; i < b.size(); i++) {
+            items.add(Qwen3Captioner.Item.image(java.util.Arrays.copyOfRange(prefixes, i * n * h, (i + 1) * n * h), n));
+        }
+        List<String> captions = lm.generate(items, new Decoding.Greedy(maxNewTokens)).stream().map(r -> r.get(0).text()).toList();
+        scorer.score(captions, b.stream().map(SyntheticShapes.Sample::captions).toList(), scorer.uniform(), Optional.empty());
+    }
+
+    /** {images/s, p50 ms, p95 ms}: publish, then wait for every score; latency from submit time to score time. */
+    private double[] throughKafka(Path home, Path work, LocalPipeline.Models m, List<SyntheticShapes.Sample> samples) throws Exception {
+        try (LocalKafkaBroker broker = LocalKafkaBroker.builder().build().start()) {
+            KafkaSettings settings = KafkaSettings.of(broker.bootstrapServers());
+            Topics topics = Topics.defaults();
+            TopicAdmin.ensure(settings, topics);
+            Path dir = Files.createDirectories(work.resolve("images"));
+            for (SyntheticShapes.Sample s : samples) {
+                Files.write(dir.resolve(s.id() + ".png"), s.png());
+            }
+            try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker.bootstrapServers(), m, "cpu",
+                    Map.of("caption.loop.max-batch", Integer.toString(batch), "caption.eval.max-batch", Integer.toString(batch),
+                            "caption.llm.max-new-tokens", Integer.toString(maxNewTokens)),
+                    line -> System.err.println("bench-pipeline: " + line));
+                 Publisher publisher = new Publisher(settings, topics)) {
+                publisher.publishReferences(samples.stream().map(s -> new References(s.id(), s.captions())).toList());
+                publisher.publishImages(ImageInputs.expand(samples.subList(0, 8).stream()
+                        .map(s -> dir.resolve(s.id() + ".png").toString()).toList()), Publisher.IdFrom.NAME, false);
+                CommittedRecords.read(broker.bootstrapServers(), topics.name(Topic.SCORES), 8, Duration.ofMinutes(10));  // warm-up
+                long start = System.currentTimeMillis();
+                publisher.publishImages(ImageInputs.expand(samples.subList(8, samples.size()).stream()
+                        .map(s -> dir.resolve(s.id() + ".png").toString()).toList()), Publisher.IdFrom.NAME, false);
+                List<ConsumerRecord<String, byte[]>> scores = CommittedRecords.read(broker.bootstrapServers(),
+                        topics.name(Topic.SCORES), images + 8, Duration.ofMinutes(30));
+                long end = scores.stream().mapToLong(ConsumerRecord::timestamp).max().orElse(start);
+                Map<String, Long> submitted = new HashMap<>();
+                for (ConsumerRecord<String, byte[]> r : CommittedRecords.read(broker.bootstrapServers(),
+                        topics.name(Topic.CAPTIONS), images + 8, Duration.ofMinutes(1))) {
+                    Caption c = Caption.CODEC.fromRecord(r);
+                    submitted.put(c.id(), c.timings().get("submit"));
+                }
+                List<Long> latency = new ArrayList<>();
+                for (ConsumerRecord<String, byte[]> r : scores) {
+                    Long t0 = submitted.get(r.key());
+                    if (t0 != null && t0 >= start) {
+                        latency.add(r.timestamp() - t0);
+                    }
+                }
+                latency.sort(null);
+                return new double[] {images / ((end - start) / 1e3), latency.get(latency.size() / 2),
+                    latency.get((int) Math.ceil(0.95 * latency.size()) - 1)};
+            }
+        }
+    }
+}
