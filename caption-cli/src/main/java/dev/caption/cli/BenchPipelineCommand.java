@@ -56,6 +56,9 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     @Option(names = "--adapter", paramLabel = "DIR") Path adapter;
     @Option(names = "--bertscore-model", paramLabel = "DIR") String bert;
     @Option(names = "--bertscore-layer") Integer bertLayer;
+    @Option(names = "--real-size", description = {"Random-weight checkpoints at the real sizes (ViT-B/32, Qwen3-0.6B,",
+        "roberta-large L17), written once to ~/.caption/bench-models (about 2.5 GB, bf16)."})
+    boolean realSize;
 
     @Override
     public Integer call() throws Exception {
@@ -76,8 +79,16 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         return 0;
     }
 
-    private LocalPipeline.Models models(Path home, Path work) {
+    private LocalPipeline.Models models(Path home, Path work) throws java.io.IOException {
         Path fixtures = home.resolve("caption-nn/src/test/resources/fixtures");
+        if (realSize) {
+            Path dir = Path.of(System.getProperty("user.home"), ".caption", "bench-models");
+            RealSizeModels.ensure(dir, fixtures);
+            clip = dir.resolve("clip-vit-b32").toString();
+            llm = dir.resolve("qwen3-0.6b").toString();
+            bert = dir.resolve("roberta-large").toString();
+            bertLayer = 17;
+        }
         String c = clip != null ? clip : fixtures.resolve("clip-tiny").toString();
         String l = llm != null ? llm : fixtures.resolve("qwen3-tiny").toString();
         String b = bert != null ? bert : fixtures.resolve("roberta-tiny").toString();
@@ -85,8 +96,9 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         Path a = adapter;
         if (a == null) {
             a = work.resolve("adapter");
-            AdapterSpec spec = new AdapterSpec(AdapterSpec.FORMAT, "bench-avgpool", "avgpool", Map.of("grid", 2),
-                    new AdapterSpec.Vision(c, "local", -2, false, 16, 48), new AdapterSpec.Llm(l, "local", 32),
+            AdapterSpec spec = new AdapterSpec(AdapterSpec.FORMAT, "bench-avgpool", "avgpool", Map.of("grid", realSize ? 3 : 2),
+                    new AdapterSpec.Vision(c, "local", -2, false, realSize ? 49 : 16, realSize ? 768 : 48),
+                    new AdapterSpec.Llm(l, "local", realSize ? 1024 : 32),
                     new AdapterSpec.Prompt(Qwen3Captioner.IMAGE_PROMPT_BEFORE, Qwen3Captioner.IMAGE_PROMPT_AFTER), null);
             try (NDManager m = NDManager.newBaseManager(); Adapter ad = Adapter.create(spec, m, 7)) {
                 ad.save(a, spec);

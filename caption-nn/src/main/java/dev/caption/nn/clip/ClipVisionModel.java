@@ -38,9 +38,13 @@ public final class ClipVisionModel implements AutoCloseable {
     }
 
     private ClipVisionModel(ClipVisionConfig config, Checkpoint checkpoint, NDManager parent, long randomSeed) {
+        this(config, parent, m -> checkpoint == null ? WeightLoader.random(m, randomSeed) : new WeightLoader(checkpoint, m));
+    }
+
+    private ClipVisionModel(ClipVisionConfig config, NDManager parent, java.util.function.Function<NDManager, WeightLoader> loader) {
         this.config = config;
         this.manager = parent.newSubManager();
-        WeightLoader w = checkpoint == null ? WeightLoader.random(manager, randomSeed) : new WeightLoader(checkpoint, manager);
+        WeightLoader w = loader.apply(manager);
         String p = "vision_model.";
         int d = config.hiddenSize();
         embeddings = new Embeddings(w, p + "embeddings.", config);
@@ -66,6 +70,15 @@ public final class ClipVisionModel implements AutoCloseable {
     /** A model of {@code config}'s size with random weights, for benchmarks. */
     public static ClipVisionModel random(ClipVisionConfig config, NDManager manager, long seed) {
         return new ClipVisionModel(config, null, manager, seed);
+    }
+
+    /** The checkpoint layout (name to shape) of a vision tower of {@code config}, allocating nothing. */
+    public static java.util.Map<String, long[]> checkpointShapes(ClipVisionConfig config, NDManager manager) {
+        WeightLoader[] loader = new WeightLoader[1];
+        try (NDManager scratch = manager.newSubManager()) {
+            new ClipVisionModel(config, scratch, m -> loader[0] = WeightLoader.shapesOnly(m));
+            return loader[0].shapes();
+        }
     }
 
     public ClipVisionConfig config() {

@@ -116,6 +116,15 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         }
     }
 
+    /** The checkpoint layout (name to shape) of a model of {@code config}, allocating nothing. */
+    public static java.util.Map<String, long[]> checkpointShapes(Qwen3Config config, NDManager manager) {
+        WeightLoader[] loader = new WeightLoader[1];
+        try (NDManager scratch = manager.newSubManager()) {
+            new Qwen3ForCausalLM(config, scratch, m -> loader[0] = WeightLoader.shapesOnly(m), DataType.FLOAT32);
+            return loader[0].shapes();
+        }
+    }
+
     public Qwen3Config config() {
         return config;
     }

@@ -28,6 +28,7 @@ public final class WeightLoader {
     private final Checkpoint checkpoint;
     private final NDManager manager;
     private final Set<String> taken = new LinkedHashSet<>();
+    private final java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
     private final List<String> missing = new ArrayList<>();
     private final List<String> mismatched = new ArrayList<>();
     private final List<ByteBuffer> buffers = new ArrayList<>();
@@ -58,6 +59,11 @@ public final class WeightLoader {
         return new WeightLoader(manager, 0, true);
     }
 
+    /** Name to shape of every tensor asked for, in order: a checkpoint's layout (see RandomCheckpoint). */
+    public java.util.Map<String, long[]> shapes() {
+        return java.util.Collections.unmodifiableMap(shapes);
+    }
+
     /** Elements of every distinct tensor taken so far. */
     public long parameterCount() {
         return parameters;
@@ -78,6 +84,7 @@ public final class WeightLoader {
 
     /** The named tensor, which must have {@code shape}; a placeholder of that shape if it is missing or wrong. */
     public NDArray take(String name, long... shape) {
+        shapes.putIfAbsent(name, shape.clone());
         if (taken.add(name)) {
             parameters += new Shape(shape).size();
         }
