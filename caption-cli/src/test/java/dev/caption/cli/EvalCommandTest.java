@@ -76,6 +76,18 @@ class EvalCommandTest {
         CliRun second = CliRun.of(args);
         assertEquals(first.out(), second.out(), "the same run over the same range gives the same numbers");
 
+        // a range that starts after every caption holds nothing to score
+        CliRun later = CliRun.of("eval", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", "ev.", "--run",
+                "replay-2", "--from-time", java.time.Instant.now().plusSeconds(3600).toString(), "--model",
+                FIXTURES.resolve("roberta-tiny").toString(), "--layer", "3");
+        assertEquals(1, later.status());
+        assertTrue(later.err().contains("0 captions in range") && later.err().contains("nothing to score"), later.err());
+        // --only-adapter leaves out the captions of other adapters
+        CliRun filtered = CliRun.of("eval", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", "ev.", "--run",
+                "replay-3", "--only-adapter", "another", "--model", FIXTURES.resolve("roberta-tiny").toString(), "--layer", "3");
+        assertEquals(1, filtered.status());
+        assertTrue(filtered.err().contains("9 captions in range, 0 to score"), filtered.err());
+
         List<ConsumerRecord<String, byte[]>> scores = CommittedRecords.read(KAFKA.bootstrapServers(),
                 topics.name(Topic.SCORES), 16, Duration.ofSeconds(60));
         assertEquals(16, scores.size());
