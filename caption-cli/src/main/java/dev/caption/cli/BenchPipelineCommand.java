@@ -80,31 +80,27 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     }
 
     private LocalPipeline.Models models(Path home, Path work) throws java.io.IOException {
-        Path fixtures = home.resolve("caption-nn/src/test/resources/fixtures");
-        if (realSize) {
-            Path dir = Path.of(System.getProperty("user.home"), ".caption", "bench-models");
-            RealSizeModels.ensure(dir, fixtures);
-            clip = dir.resolve("clip-vit-b32").toString();
-            llm = dir.resolve("qwen3-0.6b").toString();
-            bert = dir.resolve("roberta-large").toString();
-            bertLayer = 17;
+        if (!realSize) {
+            LocalPipeline.Models tiny = TinyModels.create(home, work.resolve("adapter"));
+            return new LocalPipeline.Models(clip != null ? clip : tiny.clip(), llm != null ? llm : tiny.llm(),
+                    adapter != null ? adapter : tiny.adapter(), bert != null ? bert : tiny.bert(),
+                    bert != null ? Optional.ofNullable(bertLayer) : tiny.bertLayer());
         }
-        String c = clip != null ? clip : fixtures.resolve("clip-tiny").toString();
-        String l = llm != null ? llm : fixtures.resolve("qwen3-tiny").toString();
-        String b = bert != null ? bert : fixtures.resolve("roberta-tiny").toString();
-        Optional<Integer> layer = Optional.ofNullable(bertLayer).or(() -> bert == null ? Optional.of(3) : Optional.empty());
+        Path dir = Path.of(System.getProperty("user.home"), ".caption", "bench-models");
+        RealSizeModels.ensure(dir, home.resolve("caption-nn/src/test/resources/fixtures"));
+        String c = dir.resolve("clip-vit-b32").toString();
+        String l = dir.resolve("qwen3-0.6b").toString();
         Path a = adapter;
         if (a == null) {
             a = work.resolve("adapter");
-            AdapterSpec spec = new AdapterSpec(AdapterSpec.FORMAT, "bench-avgpool", "avgpool", Map.of("grid", realSize ? 3 : 2),
-                    new AdapterSpec.Vision(c, "local", -2, false, realSize ? 49 : 16, realSize ? 768 : 48),
-                    new AdapterSpec.Llm(l, "local", realSize ? 1024 : 32),
+            AdapterSpec spec = new AdapterSpec(AdapterSpec.FORMAT, "bench-avgpool", "avgpool", Map.of("grid", 3),
+                    new AdapterSpec.Vision(c, "local", -2, false, 49, 768), new AdapterSpec.Llm(l, "local", 1024),
                     new AdapterSpec.Prompt(Qwen3Captioner.IMAGE_PROMPT_BEFORE, Qwen3Captioner.IMAGE_PROMPT_AFTER), null);
             try (NDManager m = NDManager.newBaseManager(); Adapter ad = Adapter.create(spec, m, 7)) {
                 ad.save(a, spec);
             }
         }
-        return new LocalPipeline.Models(c, l, a, b, layer);
+        return new LocalPipeline.Models(c, l, a, dir.resolve("roberta-large").toString(), Optional.of(17));
     }
 
     /** {images/s, mean batch latency ms}: decode, CLIP, adapter, greedy captions and BERTScore, a batch at a time. */

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import ai.djl.ndarray.NDManager;
 import dev.caption.broker.CommittedRecords;
 import dev.caption.broker.LocalKafkaExtension;
 import dev.caption.core.kafka.KafkaSettings;
@@ -34,9 +33,6 @@ import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
 import dev.caption.core.message.Caption;
-import dev.caption.nn.adapter.Adapter;
-import dev.caption.nn.adapter.AdapterSpec;
-import dev.caption.nn.qwen3.Qwen3Captioner;
 import dev.caption.nn.train.SyntheticShapes;
 
 /**
@@ -50,7 +46,6 @@ class ScalingTest {
     static final LocalKafkaExtension KAFKA = new LocalKafkaExtension();
 
     private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
-    private static final Path FIXTURES = HOME.resolve("caption-nn/src/test/resources/fixtures");
     private static final int IMAGES = 160;
 
     @TempDir
@@ -61,15 +56,10 @@ class ScalingTest {
         Topics topics = Topics.withPrefix("scale.").withPartitions(4);
         KafkaSettings settings = KafkaSettings.of(KAFKA.bootstrapServers());
         TopicAdmin.ensure(settings, topics);
-        String clip = FIXTURES.resolve("clip-tiny").toString();
-        String llm = FIXTURES.resolve("qwen3-tiny").toString();
-        Path adapter = tmp.resolve("adapter");
-        AdapterSpec spec = new AdapterSpec(AdapterSpec.FORMAT, "scale-avgpool", "avgpool", Map.of("grid", 2),
-                new AdapterSpec.Vision(clip, "local", -2, false, 16, 48), new AdapterSpec.Llm(llm, "local", 32),
-                new AdapterSpec.Prompt(Qwen3Captioner.IMAGE_PROMPT_BEFORE, Qwen3Captioner.IMAGE_PROMPT_AFTER), null);
-        try (NDManager m = NDManager.newBaseManager(); Adapter a = Adapter.create(spec, m, 1)) {
-            a.save(adapter, spec);
-        }
+        LocalPipeline.Models tiny = TinyModels.create(HOME, tmp.resolve("adapter"));
+        String clip = tiny.clip();
+        String llm = tiny.llm();
+        Path adapter = tiny.adapter();
         Map<String, String> common = new LinkedHashMap<>();
         common.put("kafka.bootstrap.servers", KAFKA.bootstrapServers());
         common.put("caption.topics.prefix", "scale.");
