@@ -1,6 +1,5 @@
 package dev.caption.cli;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -12,20 +11,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import dev.caption.core.kafka.KafkaSettings;
@@ -113,7 +107,7 @@ public final class EvalCommand implements Callable<Integer> {
         Map<String, References> refs = new HashMap<>();
         List<Caption> captions = new ArrayList<>();
         int[] malformed = new int[1];
-        try (KafkaConsumer<String, byte[]> consumer = consumer(settings, topics)) {
+        try (KafkaConsumer<String, byte[]> consumer = TopicReplay.consumer(settings, topics, "eval-" + run)) {
             readTable(consumer, topics.name(Topic.REFERENCES), refs, malformed);
             readCaptions(consumer, topics.name(Topic.CAPTIONS), captions, malformed);
         }
@@ -192,15 +186,6 @@ public final class EvalCommand implements Callable<Integer> {
         return s == null || s.isEmpty() ? "-" : s;
     }
 
-    private KafkaConsumer<String, byte[]> consumer(KafkaSettings settings, Topics topics) {
-        Map<String, Object> c = new LinkedHashMap<>(settings.clientConfig());
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "caption-eval-" + run + "-" + UUID.randomUUID());
-        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, topics.maxRecordBytes());
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-    }
-
     private static KafkaProducer<String, byte[]> producer(KafkaSettings settings) {
         Map<String, Object> p = new LinkedHashMap<>(settings.clientConfig());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -208,22 +193,10 @@ public final class EvalCommand implements Callable<Integer> {
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
-    private static List<TopicPartition> partitions(KafkaConsumer<String, byte[]> consumer, String topic) {
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-        if (infos == null || infos.isEmpty()) {
-            throw new IllegalArgumentException("topic " + topic + " does not exist");
-        }
-        return infos.stream().map(i -> new TopicPartition(topic, i.partition()))
-                .sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
-    }
-
     /** The latest reference list per id, as compaction keeps it (a null value deletes). */
     private static void readTable(KafkaConsumer<String, byte[]> consumer, String topic, Map<String, References> out,
                                   int[] malformed) {
-        List<TopicPartition> parts = partitions(consumer, topic);
-        consumer.assign(parts);
-        consumer.seekToBeginning(parts);
-        drain(consumer, consumer.endOffsets(parts), r -> {
+        TopicReplay.fromBeginning(consumer, topic, r -> {
             if (r.value() == null) {
                 out.remove(r.key());
                 return;
@@ -238,7 +211,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private void readCaptions(KafkaConsumer<String, byte[]> consumer, String topic, List<Caption> out, int[] malformed) {
-        List<TopicPartition> parts = partitions(consumer, topic);
+        List<TopicPartition> parts = TopicReplay.partitions(consumer, topic);
         consumer.assign(parts);
         Map<TopicPartition, Long> end = consumer.endOffsets(parts);
         consumer.seekToBeginning(parts);
@@ -268,7 +241,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-        drain(consumer, end, records::add);
+        TopicReplay.drain(consumer, end, records::add);
         // offset order per partition, partitions in order: the same range always scores in the same order
         records.sort(Comparator.comparingInt((ConsumerRecord<String, byte[]> r) -> r.partition())
                 .thenComparingLong(ConsumerRecord::offset));
@@ -277,27 +250,6 @@ public final class EvalCommand implements Callable<Integer> {
                 out.add(Caption.CODEC.fromRecord(r));
             } catch (RuntimeException e) {
                 malformed[0]++;
-            }
-        }
-    }
-
-    /** Polls until every partition reached its end offset (transaction markers count as read). */
-    private static void drain(KafkaConsumer<String, byte[]> consumer, Map<TopicPartition, Long> end,
-                              java.util.function.Consumer<ConsumerRecord<String, byte[]>> sink) {
-        while (true) {
-            boolean done = true;
-            for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-                if (consumer.position(e.getKey()) < e.getValue()) {
-                    done = false;
-                }
-            }
-            if (done) {
-                return;
-            }
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-                    sink.accept(r);
-                }
             }
         }
     }

@@ -3,7 +3,6 @@ package dev.caption.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,6 +25,7 @@ import dev.caption.nn.train.TrainingListener;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Data, models and hyper-parameters shared by {@code train} and {@code compare-adapters}. */
@@ -39,6 +39,14 @@ public final class TrainingOptions {
 
     @Option(names = "--features", paramLabel = "DIR", description = "Feature cache directory (default: OUT/features); reused across runs.")
     Path featuresDir;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--features-from-topic", description = {"First fill the feature cache from caption.features (what the",
+        "encoder-service emitted: ids must be the dataset's image ids, e.g. published with --id-from name), then",
+        "encode only what it lacks."})
+    boolean featuresFromTopic;
 
     @Option(names = "--clip", defaultValue = "openai/clip-vit-base-patch32", paramLabel = "HF-ID|DIR") String clip;
     @Option(names = "--clip-revision", paramLabel = "REV") String clipRevision;
@@ -112,6 +120,9 @@ public final class TrainingOptions {
             ClipEncoder.Features shape = encoder.encode(List.of(probe)).get(0);
             FeatureCache cache = FeatureCache.open(dir, new FeatureCache.Source(encoder.modelId(), encoder.revision(),
                     layer, keepCls, shape.tokens(), shape.dim()));
+            if (featuresFromTopic) {
+                replay(cache, entries, encoder.modelId());
+            }
             List<Datasets.Entry> todo = entries.stream().filter(e -> !cache.contains(e.id())).toList();
             List<String> skipped = new ArrayList<>();
             if (!todo.isEmpty()) {
@@ -149,6 +160,38 @@ public final class TrainingOptions {
             }
             return cache;
         }
+    }
+
+    /** Takes the dataset's images that caption.features holds with the same encoder, layer, CLS choice and shape. */
+    private void replay(FeatureCache cache, List<Datasets.Entry> entries, String encoderModel) {
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        entries.stream().filter(e -> !cache.contains(e.id())).forEach(e -> wanted.add(e.id()));
+        String topic = kafka.topics().name(dev.caption.core.kafka.Topic.FEATURES);
+        int[] counts = new int[3];      // taken, from other features, malformed
+        FeatureCache.Source want = cache.source();
+        try (var consumer = TopicReplay.consumer(kafka.settings(), kafka.topics(), "train-features")) {
+            TopicReplay.fromBeginning(consumer, topic, r -> {
+                if (!wanted.contains(r.key()) || cache.contains(r.key())) {
+                    return;
+                }
+                try {
+                    dev.caption.core.message.FeatureFrame f = dev.caption.core.message.FeatureFrame.CODEC.fromRecord(r);
+                    if (AdapterSpec.sameModel(f.encoderModel(), encoderModel) && f.layer() == want.layer()
+                            && f.keepCls() == want.keepCls() && f.features().dim(0) == want.tokens()
+                            && f.features().dim(1) == want.dim()) {
+                        cache.put(f.id(), f.features().toFloats());
+                        counts[0]++;
+                    } else {
+                        counts[1]++;
+                    }
+                } catch (RuntimeException e) {
+                    counts[2]++;
+                }
+            });
+        }
+        cache.flush();
+        System.err.printf("%s: %d images taken into the feature cache, %d skipped as other features (encoder, layer, CLS "
+                + "or shape), %d malformed%n", topic, counts[0], counts[1], counts[2]);
     }
 
     Qwen3Captioner loadLlm() {

@@ -116,7 +116,7 @@ public record AdapterSpec(String format, String id, String strategy, Map<String,
     }
 
     /** Hub ids compare exactly; local directories by their last path element (a copied checkpoint is the same model). */
-    static boolean sameModel(String a, String b) {
+    public static boolean sameModel(String a, String b) {
         if (a.equals(b)) {
             return true;
         }
