@@ -217,7 +217,7 @@ public final class DemoCommand implements Callable<Integer> {
                     + "--out <dir> and pass --adapter <dir>/best (or copy it to " + adapterDir + ")");
         } else {
             AdapterSpec spec = AdapterSpec.read(adapterDir);
-            if (!spec.vision().model().equals(clip) || !spec.llm().model().equals(llm)) {
+            if (!AdapterSpec.sameModel(spec.vision().model(), clip) || !AdapterSpec.sameModel(spec.llm().model(), llm)) {
                 missing.add("adapter " + spec.id() + " was trained for " + spec.vision().model() + " -> " + spec.llm().model()
                         + ", not " + clip + " -> " + llm);
             }
