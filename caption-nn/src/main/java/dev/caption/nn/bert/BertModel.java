@@ -82,11 +82,8 @@ public final class BertModel implements AutoCloseable {
 
     /** The checkpoint layout (name to shape) of all layers of a model of {@code config}, allocating nothing. */
     public static java.util.Map<String, long[]> checkpointShapes(BertConfig config, NDManager manager) {
-        WeightLoader[] loader = new WeightLoader[1];
-        try (NDManager scratch = manager.newSubManager()) {
-            new BertModel(config, config.numHiddenLayers(), scratch, m -> loader[0] = WeightLoader.shapesOnly(m), "");
-            return loader[0].shapes();
-        }
+        return WeightLoader.layout(manager,
+                (scratch, loader) -> new BertModel(config, config.numHiddenLayers(), scratch, loader, ""));
     }
 
     public BertConfig config() {

@@ -74,11 +74,7 @@ public final class ClipVisionModel implements AutoCloseable {
 
     /** The checkpoint layout (name to shape) of a vision tower of {@code config}, allocating nothing. */
     public static java.util.Map<String, long[]> checkpointShapes(ClipVisionConfig config, NDManager manager) {
-        WeightLoader[] loader = new WeightLoader[1];
-        try (NDManager scratch = manager.newSubManager()) {
-            new ClipVisionModel(config, scratch, m -> loader[0] = WeightLoader.shapesOnly(m));
-            return loader[0].shapes();
-        }
+        return WeightLoader.layout(manager, (scratch, loader) -> new ClipVisionModel(config, scratch, loader));
     }
 
     public ClipVisionConfig config() {

@@ -109,20 +109,12 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
      * (tied embeddings counted once).
      */
     public static long parameterCount(Qwen3Config config, NDManager manager) {
-        WeightLoader[] loader = new WeightLoader[1];
-        try (NDManager scratch = manager.newSubManager()) {
-            new Qwen3ForCausalLM(config, scratch, m -> loader[0] = WeightLoader.shapesOnly(m), DataType.FLOAT32);
-            return loader[0].parameterCount();
-        }
+        return checkpointShapes(config, manager).values().stream().mapToLong(s -> new Shape(s).size()).sum();
     }
 
     /** The checkpoint layout (name to shape) of a model of {@code config}, allocating nothing. */
     public static java.util.Map<String, long[]> checkpointShapes(Qwen3Config config, NDManager manager) {
-        WeightLoader[] loader = new WeightLoader[1];
-        try (NDManager scratch = manager.newSubManager()) {
-            new Qwen3ForCausalLM(config, scratch, m -> loader[0] = WeightLoader.shapesOnly(m), DataType.FLOAT32);
-            return loader[0].shapes();
-        }
+        return WeightLoader.layout(manager, (scratch, loader) -> new Qwen3ForCausalLM(config, scratch, loader, DataType.FLOAT32));
     }
 
     public Qwen3Config config() {

@@ -35,7 +35,6 @@ public final class WeightLoader {
 
     private final long randomSeed;
     private final boolean shapesOnly;
-    private long parameters;
 
     public WeightLoader(Checkpoint checkpoint, NDManager manager) {
         this.checkpoint = checkpoint;
@@ -52,8 +51,8 @@ public final class WeightLoader {
     }
 
     /**
-     * A loader that allocates nothing: every tensor is a placeholder scalar, and {@link #parameterCount()} adds up
-     * the shapes asked for. For checking an architecture against published sizes without its memory.
+     * A loader that allocates nothing: every tensor is a placeholder scalar, and {@link #shapes()} records the
+     * shapes asked for. For checking an architecture against published sizes without its memory.
      */
     public static WeightLoader shapesOnly(NDManager manager) {
         return new WeightLoader(manager, 0, true);
@@ -64,9 +63,17 @@ public final class WeightLoader {
         return java.util.Collections.unmodifiableMap(shapes);
     }
 
-    /** Elements of every distinct tensor taken so far. */
-    public long parameterCount() {
-        return parameters;
+    /**
+     * The checkpoint layout (name to shape) a model's constructor asks for, found by building it on placeholders
+     * that allocate nothing. {@code build} constructs the model with the scratch manager and the loader factory given.
+     */
+    public static java.util.Map<String, long[]> layout(NDManager manager,
+            java.util.function.BiConsumer<NDManager, java.util.function.Function<NDManager, WeightLoader>> build) {
+        WeightLoader[] loader = new WeightLoader[1];
+        try (NDManager scratch = manager.newSubManager()) {
+            build.accept(scratch, m -> loader[0] = shapesOnly(m));
+            return loader[0].shapes();
+        }
     }
 
     /**
@@ -85,9 +92,7 @@ public final class WeightLoader {
     /** The named tensor, which must have {@code shape}; a placeholder of that shape if it is missing or wrong. */
     public NDArray take(String name, long... shape) {
         shapes.putIfAbsent(name, shape.clone());
-        if (taken.add(name)) {
-            parameters += new Shape(shape).size();
-        }
+        taken.add(name);
         if (shapesOnly) {
             return manager.create(0f);
         }
