@@ -6,9 +6,6 @@ import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.caption.core.loop.BatchProcessor;
 import dev.caption.core.loop.RecordOutcome;
 import dev.caption.core.message.FeatureFrame;
@@ -55,25 +52,12 @@ public final class AdapterProcessor implements BatchProcessor {
 
     private List<ProducerRecord<String, byte[]>> project(Adapter adapter, List<FeatureFrame> frames) {
         AdapterSpec spec = adapter.spec();
-        int t = spec.vision().tokens();
-        int d = spec.vision().dim();
-        float[] x = new float[frames.size() * t * d];
-        for (int i = 0; i < frames.size(); i++) {
-            System.arraycopy(frames.get(i).features().toFloats(), 0, x, i * t * d, t * d);
-        }
-        float[] prefixes;
-        int n = adapter.prefixTokens();
-        int h = spec.llm().hiddenSize();
-        try (NDManager scope = adapter.newScope()) {
-            NDArray out = adapter.forward(scope.create(x, new Shape(frames.size(), t, d)));      // [B, n, H]
-            prefixes = out.toFloatArray();
-        }
+        List<float[]> prefixes = adapter.project(frames.stream().map(f -> f.features().toFloats()).toList());
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         for (int i = 0; i < frames.size(); i++) {
-            float[] one = java.util.Arrays.copyOfRange(prefixes, i * n * h, (i + 1) * n * h);
             records.add(PrefixFrame.CODEC.toRecord(prefixesTopic, new PrefixFrame(frames.get(i).id(),
-                    Tensor.ofFloats(wireDtype, new long[] {n, h}, one), spec.id(), frames.get(i).encoderModel(),
-                    spec.llm().model())));
+                    Tensor.ofFloats(wireDtype, new long[] {adapter.prefixTokens(), spec.llm().hiddenSize()}, prefixes.get(i)),
+                    spec.id(), frames.get(i).encoderModel(), spec.llm().model())));
         }
         return records;
     }

@@ -13,9 +13,7 @@ import java.util.concurrent.Callable;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.caption.broker.CommittedRecords;
 import dev.caption.broker.LocalKafkaBroker;
 import dev.caption.core.kafka.KafkaSettings;
@@ -129,24 +127,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     private void chain(List<SyntheticShapes.Sample> b, ImageDecoder decoder, ClipEncoder encoder, Adapter ad, Qwen3Captioner lm,
                        BertScorer scorer) {
         List<RgbImage> imgs = b.stream().map(s -> decoder.decode(s.png())).toList();
-        List<ClipEncoder.Features> f = encoder.encode(imgs);
-        int t = f.get(0).tokens();
-        int d = f.get(0).dim();
-        float[] x = new float[b.size() * t * d];
-        for (int i = 0; i < b.size(); i++) {
-            System.arraycopy(f.get(i).values(), 0, x, i * t * d, t * d);
-        }
-        float[] prefixes;
-        try (NDManager scope = ad.newScope()) {
-            NDArray p = ad.forward(scope.create(x, new Shape(b.size(), t, d)));
-            prefixes = p.toFloatArray();
-        }
-        int n = ad.prefixTokens();
-        int h = lm.hiddenSize();
-        List<Qwen3Captioner.Item> items = new ArrayList<>();
-        for (int i = 0; i < b.size(); i++) {
-            items.add(Qwen3Captioner.Item.image(java.util.Arrays.copyOfRange(prefixes, i * n * h, (i + 1) * n * h), n));
-        }
+        List<float[]> prefixes = ad.project(encoder.encode(imgs).stream().map(ClipEncoder.Features::values).toList());
+        List<Qwen3Captioner.Item> items = prefixes.stream().map(p -> Qwen3Captioner.Item.image(p, ad.prefixTokens())).toList();
         List<String> captions = lm.generate(items, new Decoding.Greedy(maxNewTokens)).stream().map(r -> r.get(0).text()).toList();
         scorer.score(captions, b.stream().map(SyntheticShapes.Sample::captions).toList(), scorer.uniform(), Optional.empty());
     }

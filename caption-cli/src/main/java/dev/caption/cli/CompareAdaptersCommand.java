@@ -11,9 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.caption.core.message.Json;
 import dev.caption.core.message.RunMetrics;
 import dev.caption.nn.adapter.Adapter;
@@ -94,27 +92,14 @@ public final class CompareAdaptersCommand implements Callable<Integer> {
         long adapterNanos = 0;
         long captionNanos = 0;
         List<String> captions = new ArrayList<>();
-        int t = data.features().tokens();
-        int d = data.features().dim();
         for (int from = 0; from < heldOut.size(); from += captionBatch) {
             List<Datasets.Entry> batch = heldOut.subList(from, Math.min(heldOut.size(), from + captionBatch));
-            float[] x = new float[batch.size() * t * d];
-            for (int i = 0; i < batch.size(); i++) {
-                System.arraycopy(data.features().features(batch.get(i).id()), 0, x, i * t * d, t * d);
-            }
+            List<float[]> features = batch.stream().map(e -> data.features().features(e.id())).toList();
             long t0 = System.nanoTime();
-            float[] prefixes;
-            try (NDManager scope = adapter.newScope()) {
-                NDArray p = adapter.forward(scope.create(x, new Shape(batch.size(), t, d)));
-                prefixes = p.toFloatArray();
-            }
+            List<float[]> prefixes = adapter.project(features);
             long t1 = System.nanoTime();
-            int n = adapter.prefixTokens();
-            int hidden = lm.hiddenSize();
-            List<Qwen3Captioner.Item> items = new ArrayList<>();
-            for (int i = 0; i < batch.size(); i++) {
-                items.add(Qwen3Captioner.Item.image(java.util.Arrays.copyOfRange(prefixes, i * n * hidden, (i + 1) * n * hidden), n));
-            }
+            List<Qwen3Captioner.Item> items = prefixes.stream()
+                    .map(p -> Qwen3Captioner.Item.image(p, adapter.prefixTokens())).toList();
             lm.generate(items, new Decoding.Greedy(maxNewTokens)).forEach(r -> captions.add(r.get(0).text()));
             long t2 = System.nanoTime();
             adapterNanos += t1 - t0;

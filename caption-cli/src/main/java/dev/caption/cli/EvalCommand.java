@@ -138,8 +138,7 @@ public final class EvalCommand implements Callable<Integer> {
                     : Optional.of(Baseline.builtIn(scorer.modelId(), scorer.layer()));
             List<List<String>> allRefs = scorable.stream().map(c -> refs.get(c.id()).references()).toList();
             TokenWeights weights = idf ? scorer.idf(allRefs) : scorer.uniform();
-            String scorerId = scorer.modelId() + "_L" + scorer.layer() + (idf ? "_idf" : "_no-idf")
-                    + (baseline.isPresent() ? "-rescaled" : "");
+            String scorerId = scorer.id(idf, baseline.isPresent());
             for (int from = 0; from < scorable.size(); from += CHUNK) {
                 int to = Math.min(scorable.size(), from + CHUNK);
                 List<Caption> chunk = scorable.subList(from, to);

@@ -19,8 +19,7 @@ final class BertBatchScorer implements BatchScorer {
     BertBatchScorer(BertScorer scorer, Optional<Baseline> baseline) {
         this.scorer = scorer;
         this.baseline = baseline;
-        // bert_score's hash string style: model_L<layer>_no-idf[-rescaled]
-        this.id = scorer.modelId() + "_L" + scorer.layer() + "_no-idf" + (baseline.isPresent() ? "-rescaled" : "");
+        this.id = scorer.id(false, baseline.isPresent());
     }
 
     @Override

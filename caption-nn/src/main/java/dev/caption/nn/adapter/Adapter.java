@@ -95,6 +95,32 @@ public abstract class Adapter implements AutoCloseable {
         withSummary.write(dir);
     }
 
+    /**
+     * One batch through the adapter, Java arrays in and out: each image's features [tokens × d_vision], row-major,
+     * to its prefix [n × d_llm].
+     */
+    public List<float[]> project(List<float[]> features) {
+        int t = spec.vision().tokens();
+        int d = spec.vision().dim();
+        float[] x = new float[features.size() * t * d];
+        for (int i = 0; i < features.size(); i++) {
+            if (features.get(i).length != t * d) {
+                throw new IllegalArgumentException("features of " + features.get(i).length + " values, not " + t + " x " + d);
+            }
+            System.arraycopy(features.get(i), 0, x, i * t * d, t * d);
+        }
+        float[] prefixes;
+        try (NDManager scope = newScope()) {
+            prefixes = forward(scope.create(x, new ai.djl.ndarray.types.Shape(features.size(), t, d))).toFloatArray();  // [B, n, H]
+        }
+        int size = prefixTokens() * spec.llm().hiddenSize();
+        List<float[]> out = new java.util.ArrayList<>(features.size());
+        for (int i = 0; i < features.size(); i++) {
+            out.add(java.util.Arrays.copyOfRange(prefixes, i * size, (i + 1) * size));
+        }
+        return out;
+    }
+
     /** A scope for one forward pass's arrays, on the adapter's device. */
     public NDManager newScope() {
         return manager.newSubManager();

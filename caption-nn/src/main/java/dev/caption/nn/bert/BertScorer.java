@@ -127,6 +127,11 @@ public final class BertScorer implements AutoCloseable {
         return model.numLayers();
     }
 
+    /** What scored, in bert_score's hash-string style: {@code <model>_L<layer>_idf|_no-idf[-rescaled]}. */
+    public String id(boolean idf, boolean rescaled) {
+        return modelId + "_L" + layer() + (idf ? "_idf" : "_no-idf") + (rescaled ? "-rescaled" : "");
+    }
+
     public BertScoreTokenizer tokenizer() {
         return tokenizer;
     }
