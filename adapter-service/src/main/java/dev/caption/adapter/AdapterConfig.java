@@ -6,6 +6,8 @@ import java.time.Duration;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import dev.caption.service.WireDtype;
+
 /** {@code caption.adapter.*} in application.properties (or CAPTION_ADAPTER_* environment variables). */
 @ConfigMapping(prefix = "caption.adapter")
 public interface AdapterConfig {
@@ -19,7 +21,7 @@ public interface AdapterConfig {
 
     /** Prefix dtype on the wire: f16 or f32. */
     @WithDefault("f16")
-    String wireDtype();
+    WireDtype wireDtype();
 
     /**
      * How often to look for a new adapter version in {@link #path()} (a changed adapter.json or adapter.safetensors);

@@ -2,6 +2,7 @@ package dev.caption.adapter;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -57,7 +58,7 @@ public final class AdapterProcessor implements BatchProcessor {
         for (int i = 0; i < frames.size(); i++) {
             records.add(PrefixFrame.CODEC.toRecord(prefixesTopic, new PrefixFrame(frames.get(i).id(),
                     Tensor.ofFloats(wireDtype, new long[] {adapter.prefixTokens(), spec.llm().hiddenSize()}, prefixes.get(i)),
-                    spec.id(), frames.get(i).encoderModel(), spec.llm().model())));
+                    spec.id(), frames.get(i).encoderModel(), spec.llm().model(), Optional.of(spec.prompt().template()))));
         }
         return records;
     }

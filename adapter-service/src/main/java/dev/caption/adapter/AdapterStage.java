@@ -14,8 +14,6 @@ import io.quarkus.runtime.StartupEvent;
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
 import dev.caption.service.StageRunner;
-import dev.caption.service.WireDtype;
-import dev.caption.tensor.DType;
 
 /** Loads the adapter, runs the batch loop from caption.features to caption.prefixes, and watches for new versions. */
 @ApplicationScoped
@@ -37,7 +35,7 @@ public class AdapterStage {
     void start(@Observes StartupEvent event) {
         model.load(config);
         Topics topics = runner.topics(Topics.defaults().maxImageBytes());
-        runner.start(STAGE, topics, Topic.FEATURES, new AdapterProcessor(model, topics.name(Topic.PREFIXES), wireDtype()));
+        runner.start(STAGE, topics, Topic.FEATURES, new AdapterProcessor(model, topics.name(Topic.PREFIXES), config.wireDtype().dtype()));
         long every = config.reloadInterval().toMillis();
         if (every > 0) {
             watcher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -53,9 +51,5 @@ public class AdapterStage {
         if (watcher != null) {
             watcher.shutdownNow();
         }
-    }
-
-    private DType wireDtype() {
-        return WireDtype.parse("caption.adapter.wire-dtype", config.wireDtype());
     }
 }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 import jakarta.inject.Inject;
@@ -29,6 +30,7 @@ import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.FeatureFrame;
 import dev.caption.core.message.PrefixFrame;
 import dev.caption.nn.adapter.Adapter;
+import dev.caption.nn.qwen3.Prompt;
 import dev.caption.tensor.DType;
 import dev.caption.tensor.Tensor;
 
@@ -73,6 +75,7 @@ class AdapterServiceTest {
             assertEquals("img-1", p.id());
             assertEquals("avgpool-v1", p.adapter());
             assertEquals(TestAdapters.LLM, p.llmModel());
+            assertEquals(Optional.of(Prompt.IMAGE.template()), p.prompt());
             assertEquals(DType.F16, p.prefix().dtype());
             // what the adapter computes for these features, rounded to fp16 as on the wire
             try (NDManager m = NDManager.newBaseManager(); Adapter a = Adapter.load(TestAdapters.DIR, m); NDManager s = a.newScope()) {
@@ -86,9 +89,9 @@ class AdapterServiceTest {
             List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq", 2, Duration.ofSeconds(60));
             Map<String, String> reasons = new HashMap<>();
             dead.forEach(d -> reasons.put(d.key(), CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
-            assertEquals("features are from openai/clip-vit-large-patch14 layer -2 [16 x 48] but adapter avgpool-v1 "
-                    + "expects clip-tiny-test layer -2 [16 x 48]", reasons.get("img-other"));
-            assertTrue(reasons.get("img-short").contains("[9 x 48]"), reasons.toString());
+            assertEquals("features do not fit adapter avgpool-v1: encoder openai/clip-vit-large-patch14 (adapter: "
+                    + "clip-tiny-test)", reasons.get("img-other"));
+            assertEquals("features do not fit adapter avgpool-v1: shape [9 x 48] (adapter: [16 x 48])", reasons.get("img-short"));
 
             // a new version lands in the directory: the service switches between batches
             TestAdapters.write("mean-v2", "mean", 2);

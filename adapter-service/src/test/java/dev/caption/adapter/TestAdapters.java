@@ -18,9 +18,8 @@ final class TestAdapters {
     }
 
     static AdapterSpec spec(String id, String strategy) {
-        return new AdapterSpec(AdapterSpec.FORMAT, id, strategy, Map.of("grid", 2),
-                new AdapterSpec.Vision(ENCODER, "local", -2, false, 16, 48), new AdapterSpec.Llm(LLM, "local", 32),
-                new AdapterSpec.Prompt("<|im_start|>user\n", "\n"), null);
+        return AdapterSpec.builder(strategy, new AdapterSpec.Vision(ENCODER, "local", -2, false, 16, 48),
+                new AdapterSpec.Llm(LLM, "local", 32)).id(id).options(Map.of("grid", 2)).build();
     }
 
     static void write(String id, String strategy, long seed) {

@@ -1,7 +1,24 @@
 package dev.caption.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
+import dev.caption.cli.bench.BenchCommand;
+import dev.caption.cli.models.BertScoreCommand;
+import dev.caption.cli.models.DescribeCommand;
+import dev.caption.cli.models.EncodeCommand;
+import dev.caption.cli.models.EvalCommand;
+import dev.caption.cli.models.GenerateCommand;
+import dev.caption.cli.pipeline.DemoCommand;
+import dev.caption.cli.streams.BrokerCommand;
+import dev.caption.cli.streams.PublishCommand;
+import dev.caption.cli.streams.TailCommand;
+import dev.caption.cli.streams.TopicsCommand;
+import dev.caption.cli.training.CompareAdaptersCommand;
+import dev.caption.cli.training.DatasetCommand;
+import dev.caption.cli.training.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,24 +26,20 @@ import picocli.CommandLine.Command;
 @Command(name = "caption", mixinStandardHelpOptions = true, version = "caption 0.1.0",
         description = "Kafka streaming image captioning: publish images, watch the streams, run a local broker.",
         subcommands = {
+            DemoCommand.class,
             BrokerCommand.class,
             TopicsCommand.class,
             PublishCommand.class,
+            TailCommand.class,
+            DescribeCommand.class,
             EncodeCommand.class,
             GenerateCommand.class,
             BertScoreCommand.class,
-            TailCommand.class,
             EvalCommand.class,
             DatasetCommand.class,
             TrainCommand.class,
             CompareAdaptersCommand.class,
-            DemoCommand.class,
-            BenchLoopCommand.class,
-            BenchEncoderCommand.class,
-            BenchLlmCommand.class,
-            BenchBertScoreCommand.class,
-            BenchTrainCommand.class,
-            BenchPipelineCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CaptionCli {
@@ -34,15 +47,58 @@ public final class CaptionCli {
     /** Exit status when some inputs were skipped but the rest went through. */
     public static final int EXIT_PARTIAL = 3;
 
+    /** How the command list is grouped in the help. */
+    private static final Map<String, List<String>> GROUPS = Map.of(
+            "Pipeline:", List.of("demo"),
+            "Streams:", List.of("broker", "topics", "publish", "tail"),
+            "Models:", List.of("describe", "encode", "generate", "bertscore", "eval"),
+            "Training:", List.of("dataset", "train", "compare-adapters"),
+            "Benchmarks:", List.of("bench"));
+    private static final List<String> ORDER = List.of("Pipeline:", "Streams:", "Models:", "Training:", "Benchmarks:");
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** Runs a command line and returns the exit status (for tests and main). */
+    /** Runs a command line and returns the exit status. */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** Runs a command line writing to {@code out} and {@code err} (tests capture them). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = commandLine();
+        cli.setOut(out);
+        cli.setErr(err);
+        return cli.execute(args);
+    }
+
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new CaptionCli());
         cli.setExecutionExceptionHandler(CaptionCli::oneLineError);
-        return cli.execute(args);
+        cli.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, CaptionCli::groupedCommands);
+        return cli;
+    }
+
+    /** The subcommands by concern, benchmarks apart from the commands people use. */
+    private static String groupedCommands(CommandLine.Help help) {
+        StringBuilder sb = new StringBuilder();
+        Map<String, CommandLine.Help> subs = help.subcommands();
+        for (String group : ORDER) {
+            List<String> names = new ArrayList<>(GROUPS.get(group));
+            names.retainAll(subs.keySet());
+            if (names.isEmpty()) {
+                continue;
+            }
+            sb.append(group).append('\n');
+            for (String name : names) {
+                CommandLine.Model.UsageMessageSpec usage = subs.get(name).commandSpec().usageMessage();
+                String[] line = usage.header().length > 0 ? usage.header() : usage.description();
+                sb.append(String.format("  %-18s %s%n", name, line.length == 0 ? "" : line[0]));
+            }
+        }
+        sb.append("Also:\n  help               Display help information about the specified command.\n");
+        return sb.toString();
     }
 
     /** Expected failures print one line naming the problem; set CAPTION_DEBUG=1 for the stack trace. */

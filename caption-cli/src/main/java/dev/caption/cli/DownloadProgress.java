@@ -1,14 +1,21 @@
 package dev.caption.cli;
 
+import java.io.PrintWriter;
+
 import dev.caption.nn.hub.DownloadListener;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /** Model downloads as progress bars on terminals, one line per file otherwise. */
-final class DownloadProgress implements DownloadListener {
+public final class DownloadProgress implements DownloadListener {
 
+    private final PrintWriter err;
     private ProgressBar bar;
+
+    public DownloadProgress(PrintWriter err) {
+        this.err = err;
+    }
 
     @Override
     public void onFileStart(String file, long total, long alreadyHave) {
@@ -18,7 +25,7 @@ final class DownloadProgress implements DownloadListener {
                     .setUnit(" MiB", 1 << 20).showSpeed().build();
             bar.stepTo(alreadyHave);
         } else {
-            System.err.println("downloading " + file + (total > 0 ? " (" + Sizes.human(total) + ")" : "")
+            err.println("downloading " + file + (total > 0 ? " (" + Sizes.human(total) + ")" : "")
                     + (alreadyHave > 0 ? ", resuming at " + Sizes.human(alreadyHave) : ""));
         }
     }

@@ -14,16 +14,16 @@ import java.util.stream.Stream;
  * Expands {@code caption publish} arguments (files, directories walked recursively, glob patterns) into files with
  * their default image ids: the path relative to the argument's root, without its extension, '/'-separated.
  */
-final class ImageInputs {
+public final class ImageInputs {
 
     /** A file to publish and its id derived from the path. */
-    record Input(Path file, String pathId) {
+    public record Input(Path file, String pathId) {
     }
 
     private ImageInputs() {
     }
 
-    static List<Input> expand(List<String> arguments) {
+    public static List<Input> expand(List<String> arguments) {
         List<Input> inputs = new ArrayList<>();
         for (String arg : arguments) {
             if (isGlob(arg)) {
@@ -82,7 +82,7 @@ final class ImageInputs {
         }
     }
 
-    static String stripExtension(String name) {
+    public static String stripExtension(String name) {
         int slash = name.lastIndexOf('/');
         int dot = name.lastIndexOf('.');
         return dot > slash + 1 ? name.substring(0, dot) : name;

@@ -5,10 +5,10 @@ import java.util.Set;
 import org.apache.tika.Tika;
 
 /** Content type from the bytes (Apache Tika's magic detection), never from the file name. */
-final class ImageSniffer {
+public final class ImageSniffer {
 
     /** What the encoder decodes. */
-    static final Set<String> SUPPORTED = Set.of("image/jpeg", "image/png", "image/gif", "image/bmp",
+    public static final Set<String> SUPPORTED = Set.of("image/jpeg", "image/png", "image/gif", "image/bmp",
             "image/x-ms-bmp", "image/webp");
 
     private static final Tika TIKA = new Tika();
@@ -16,12 +16,12 @@ final class ImageSniffer {
     private ImageSniffer() {
     }
 
-    static String detect(byte[] bytes) {
+    public static String detect(byte[] bytes) {
         return TIKA.detect(bytes);
     }
 
     /** Null when the bytes are a supported image, else why not. */
-    static String rejection(String contentType) {
+    public static String rejection(String contentType) {
         if (SUPPORTED.contains(contentType)) {
             return null;
         }

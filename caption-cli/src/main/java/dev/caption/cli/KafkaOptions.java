@@ -26,11 +26,11 @@ public final class KafkaOptions {
             description = "Partitions of topics this command creates (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    KafkaSettings settings() {
+    public KafkaSettings settings() {
         return KafkaSettings.resolve(bootstrapServers, kafkaConfig);
     }
 
-    Topics topics() {
+    public Topics topics() {
         return Topics.withPrefix(topicPrefix).withPartitions(partitions);
     }
 }

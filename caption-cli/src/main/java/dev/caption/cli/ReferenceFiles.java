@@ -31,14 +31,14 @@ import dev.caption.core.message.References;
  *   <li>Flickr8k's {@code Flickr8k.token.txt}: {@code name.jpg#N<TAB>caption}.</li>
  * </ul>
  */
-final class ReferenceFiles {
+public final class ReferenceFiles {
 
     private static final Pattern TOKEN_LINE = Pattern.compile("^([^\\t#]+)#\\d+\\t(.*)$");
 
     private ReferenceFiles() {
     }
 
-    static List<References> read(Path file) {
+    public static List<References> read(Path file) {
         Map<String, List<String>> byId = new LinkedHashMap<>();
         try {
             String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);

@@ -2,13 +2,14 @@ package dev.caption.cli;
 
 import java.util.Locale;
 
-final class Sizes {
+/** Byte counts as people read them. */
+public final class Sizes {
 
     private Sizes() {
     }
 
     /** 1536 -> "1.5 KiB". */
-    static String human(long bytes) {
+    public static String human(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";
         }

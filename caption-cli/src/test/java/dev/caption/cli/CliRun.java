@@ -1,34 +1,27 @@
 package dev.caption.cli;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.caption.core.message.Json;
 
-/** One in-process {@code caption} run with its exit status, stdout and stderr captured. */
-record CliRun(int status, String out, String err) {
+/** One in-process {@code caption} run with its exit status and what it wrote to picocli's out and err writers. */
+public record CliRun(int status, String out, String err) {
 
-    static synchronized CliRun of(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = CaptionCli.run(args);
-            return new CliRun(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
+    public static CliRun of(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status;
+        try (PrintWriter o = new PrintWriter(out, true); PrintWriter e = new PrintWriter(err, true)) {
+            status = CaptionCli.run(o, e, args);
         }
+        return new CliRun(status, out.toString(), err.toString());
     }
 
-    List<JsonNode> jsonLines() {
+    public List<JsonNode> jsonLines() {
         return out.lines().map(l -> {
             try {
                 return Json.MAPPER.readTree(l);

@@ -9,17 +9,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * `caption demo --synthetic`: the broker and the four service jars as separate processes (built by the reactor
- * before this module's tests), the six samples in, a caption and a score for each out.
+ * before this module's tests), the six held-out shapes-world samples in, a caption and a score for each out, and
+ * captions that name the right colour and shape.
  */
 class DemoCommandTest {
 
-    @Test
-    void syntheticDemoCaptionsAndScoresEverySampleThroughTheFourServices() {
+    private static CliRun demo(String... args) {
         String old = System.getProperty("caption.home");
         System.setProperty("caption.home", "..");
-        CliRun run;
         try {
-            run = CliRun.of("demo", "--synthetic", "--timeout", "PT5M");
+            return CliRun.of(args);
         } finally {
             if (old == null) {
                 System.clearProperty("caption.home");
@@ -27,14 +26,31 @@ class DemoCommandTest {
                 System.setProperty("caption.home", old);
             }
         }
+    }
+
+    @Test
+    void syntheticDemoCaptionsAndScoresEverySampleThroughTheFourServices() {
+        CliRun run = demo("demo", "--synthetic", "--timeout", "PT5M");
         assertEquals(0, run.status(), run.out() + run.err());
         List<String> lines = run.out().lines().toList();
         assertTrue(lines.stream().allMatch(l -> l.startsWith("demo [synthetic]: ")), run.out());
         assertEquals(6, lines.stream().filter(l -> l.contains(": caption  ")).count(), run.out());
         assertEquals(6, lines.stream().filter(l -> l.contains(": score    ")).count(), run.out());
         assertTrue(run.out().contains("summary: 6 images, 6 captions, 6 scored, 0 dead letters"), run.out());
+        long right = lines.stream().filter(l -> l.contains(": caption  ") && l.endsWith("[right]")).count();
+        assertTrue(right >= 5, "captions naming the right colour and shape: " + right + " of 6\n" + run.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("demo \\[synthetic\\]: summary: mean BERTScore F 0\\.\\d+, right: "
+                + right + "/6")), run.out());
         for (String stage : List.of("encoder", "adapter", "llm", "eval", "end to end")) {
             assertTrue(lines.stream().anyMatch(l -> l.matches("demo \\[synthetic\\]: " + stage + " +\\d+ +\\d+ +6")), stage);
         }
+    }
+
+    @Test
+    void otherImagesStillRunAndTheDemoSaysTheModelsKnowOnlyShapes() {
+        CliRun run = demo("demo", "--synthetic", "--timeout", "PT5M", "../samples/images/sunset.bmp");
+        assertEquals(0, run.status(), run.out() + run.err());
+        assertTrue(run.out().contains("demo [synthetic]: note: the synthetic models know only the shapes world"), run.out());
+        assertTrue(run.out().contains("summary: 1 image, 1 caption, 0 scored, 0 dead letters"), run.out());
     }
 }

@@ -28,12 +28,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.caption.broker.CommittedRecords;
 import dev.caption.broker.LocalKafkaExtension;
+import dev.caption.cli.pipeline.LocalPipeline;
+import dev.caption.cli.pipeline.ServiceProcess;
+import dev.caption.cli.streams.Publisher;
 import dev.caption.core.kafka.KafkaSettings;
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
 import dev.caption.core.message.Caption;
-import dev.caption.nn.train.SyntheticShapes;
+import dev.caption.nn.shapes.ShapesDataset;
 
 /**
  * Horizontal scaling on the real local broker: 4 partitions, two encoder-service and two llm-service processes in
@@ -56,7 +59,7 @@ class ScalingTest {
         Topics topics = Topics.withPrefix("scale.").withPartitions(4);
         KafkaSettings settings = KafkaSettings.of(KAFKA.bootstrapServers());
         TopicAdmin.ensure(settings, topics);
-        LocalPipeline.Models tiny = TinyModels.create(HOME, tmp.resolve("adapter"));
+        LocalPipeline.Models tiny = LocalPipeline.Models.synthetic();
         String clip = tiny.clip();
         String llm = tiny.llm();
         Path adapter = tiny.adapter();
@@ -89,7 +92,7 @@ class ScalingTest {
             Path images = tmp.resolve("images");
             Files.createDirectories(images);
             List<String> ids = new ArrayList<>();
-            for (SyntheticShapes.Sample s : SyntheticShapes.generate(IMAGES, 64, 5)) {
+            for (ShapesDataset.Sample s : ShapesDataset.generate(IMAGES, 64, 5)) {
                 Files.write(images.resolve(s.id() + ".png"), s.png());
                 ids.add(s.id());
             }

@@ -23,6 +23,7 @@ import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
 import dev.caption.core.message.FeatureFrame;
 import dev.caption.nn.clip.ClipEncoder;
+import dev.caption.nn.clip.ClipSpec;
 import dev.caption.nn.clip.ImageDecoder;
 import dev.caption.nn.clip.RgbImage;
 import dev.caption.nn.hub.DownloadListener;
@@ -55,7 +56,7 @@ class TrainFromTopicTest {
         TopicAdmin.ensure(KafkaSettings.of(KAFKA.bootstrapServers()), topics);
         List<float[]> expected = new ArrayList<>();
         // what the encoder-service would have emitted for 25 of the 30 images (fp16 on the wire)
-        try (ClipEncoder encoder = ClipEncoder.load(clip, null, -2, false, HubEnvironment.fromSystem(), DownloadListener.NONE);
+        try (ClipEncoder encoder = ClipSpec.builder(clip).build().open(HubEnvironment.fromSystem(), DownloadListener.NONE);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
                      new StringSerializer(), new ByteArraySerializer())) {
             ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);

@@ -1,21 +1,19 @@
 package dev.caption.service;
 
-import java.util.Locale;
-
 import dev.caption.tensor.DType;
 
-/** The tensor dtype a stage writes on the wire, from its {@code wire-dtype} property. */
-public final class WireDtype {
+/** The tensor dtype a stage writes on the wire ({@code wire-dtype=f16|f32}; readers accept F16, BF16 and F32). */
+public enum WireDtype {
+    F16(DType.F16),
+    F32(DType.F32);
 
-    private WireDtype() {
+    private final DType dtype;
+
+    WireDtype(DType dtype) {
+        this.dtype = dtype;
     }
 
-    /** f16/float16 or f32/float32; anything else is an error naming the property. */
-    public static DType parse(String property, String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "f16", "float16" -> DType.F16;
-            case "f32", "float32" -> DType.F32;
-            default -> throw new IllegalArgumentException(property + " must be f16 or f32, got " + value);
-        };
+    public DType dtype() {
+        return dtype;
     }
 }

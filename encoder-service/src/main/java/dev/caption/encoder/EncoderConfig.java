@@ -5,6 +5,8 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import dev.caption.service.WireDtype;
+
 /** {@code caption.encoder.*} in application.properties (or CAPTION_ENCODER_* environment variables). */
 @ConfigMapping(prefix = "caption.encoder")
 public interface EncoderConfig {
@@ -28,7 +30,7 @@ public interface EncoderConfig {
 
     /** Feature dtype on the wire: f16 or f32. */
     @WithDefault("f16")
-    String wireDtype();
+    WireDtype wireDtype();
 
     /** Larger images are dead-lettered. */
     @WithDefault("10485760")

@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.caption.nn.clip.ClipEncoder;
+import dev.caption.nn.clip.ClipSpec;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
 
@@ -20,8 +21,9 @@ public class EncoderModel {
     synchronized ClipEncoder load(EncoderConfig config) {
         if (encoder == null) {
             long start = System.nanoTime();
-            encoder = ClipEncoder.load(config.model(), config.revision().orElse(null), config.layer(), config.keepCls(),
-                    config.device(), HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
+            encoder = ClipSpec.builder(config.model()).revision(config.revision().orElse(null)).layer(config.layer())
+                    .keepCls(config.keepCls()).device(config.device()).build()
+                    .open(HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
             LOG.infof("loaded %s@%s on %s (layer %d, cls %s) in %.1f s", encoder.modelId(), encoder.revision(),
                     config.device(), encoder.layer(), encoder.keepCls(), (System.nanoTime() - start) / 1e9);
         }

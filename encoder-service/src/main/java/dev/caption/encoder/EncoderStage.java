@@ -14,8 +14,6 @@ import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
 import dev.caption.nn.clip.ImageDecoder;
 import dev.caption.service.StageRunner;
-import dev.caption.service.WireDtype;
-import dev.caption.tensor.DType;
 
 /** Loads the model, then runs the batch loop from caption.images to caption.features until shutdown. */
 @ApplicationScoped
@@ -35,7 +33,7 @@ public class EncoderStage {
     void start(@Observes StartupEvent event) {
         Topics topics = runner.topics(config.maxImageBytes());
         EncoderProcessor processor = new EncoderProcessor(model.load(config), new ImageDecoder(config.maxPixels()),
-                topics.name(Topic.FEATURES), wireDtype(), config.maxImageBytes(), timers(runner.registry()));
+                topics.name(Topic.FEATURES), config.wireDtype().dtype(), config.maxImageBytes(), timers(runner.registry()));
         runner.start(STAGE, topics, Topic.IMAGES, processor);
     }
 
@@ -49,9 +47,5 @@ public class EncoderStage {
             preprocess.record(preprocessNanos, TimeUnit.NANOSECONDS);
             forward.record(forwardNanos, TimeUnit.NANOSECONDS);
         };
-    }
-
-    private DType wireDtype() {
-        return WireDtype.parse("caption.encoder.wire-dtype", config.wireDtype());
     }
 }

@@ -17,6 +17,7 @@ import dev.caption.core.message.DeadLetter;
 import dev.caption.core.message.Json;
 import dev.caption.core.message.References;
 import dev.caption.core.message.Score;
+import dev.caption.nn.bert.Prf;
 
 /**
  * Looks each caption's references up; with references it joins the pending batch, without it waits for them.
@@ -87,7 +88,7 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
     }
 
     private void score(List<KeyValue<String, Pending>> batch) {
-        List<BatchScorer.Prf> results;
+        List<Prf> results;
         try {
             results = scorer.score(batch.stream().map(kv -> kv.value.caption().text()).toList(),
                     batch.stream().map(kv -> kv.value.references()).toList());
@@ -106,7 +107,7 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i).value;
             Caption c = p.caption();
-            BatchScorer.Prf prf = results.get(i);
+            Prf prf = results.get(i);
             Score score = new Score(c.id(), c.run(), c.model(), c.adapter(), scorer.id(), prf.p(), prf.r(), prf.f(),
                     c.text(), p.references());
             context.forward(new Record<>(c.id(), new Outcome.Scored(score), now));

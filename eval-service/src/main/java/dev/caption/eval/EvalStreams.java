@@ -3,7 +3,6 @@ package dev.caption.eval;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,7 +25,7 @@ import dev.caption.core.kafka.KafkaSettings;
 import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
 import dev.caption.core.message.RunMetrics;
-import dev.caption.nn.bert.Baseline;
+import dev.caption.nn.bert.BertScoreSpec;
 import dev.caption.nn.bert.BertScorer;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
@@ -55,10 +54,14 @@ public class EvalStreams {
     void start(@Observes StartupEvent event) {
         EvalConfig.Scorer s = config.scorer();
         long t0 = System.nanoTime();
-        scorer = BertScorer.load(s.model(), s.revision().orElse(null), s.layer(), s.device(), s.batchSize(),
-                HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
-        Optional<Baseline> baseline = s.baseline().map(f -> Baseline.read(f, scorer.layer()))
-                .or(() -> s.rescale() ? Optional.of(Baseline.builtIn(scorer.modelId(), scorer.layer())) : Optional.empty());
+        BertScoreSpec spec = BertScoreSpec.builder(s.model()).revision(s.revision().orElse(null)).layer(s.layer())
+                .rescaling(BertScoreSpec.Rescaling.of(s.rescale(), s.baseline().orElse(null))).device(s.device())
+                .batchSize(s.batchSize()).build();
+        try {
+            scorer = spec.open(HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
+        } catch (BertScoreSpec.MissingLayerException e) {
+            throw e.naming("caption.eval.scorer.layer");
+        }
         LOG.infof("loaded BERTScore model %s (layer %d) in %.1f s", scorer.modelId(), scorer.layer(),
                 (System.nanoTime() - t0) / 1e9);
 
@@ -78,7 +81,7 @@ public class EvalStreams {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         config.stateDir().ifPresent(d -> props.put(StreamsConfig.STATE_DIR_CONFIG, d.toString()));
         EvalTopology.Settings settings = new EvalTopology.Settings(topics, config.maxBatch(), config.maxWait());
-        KafkaStreams ks = new KafkaStreams(EvalTopology.build(settings, new BertBatchScorer(scorer, baseline)), props);
+        KafkaStreams ks = new KafkaStreams(EvalTopology.build(settings, new BertBatchScorer(scorer)), props);
         ks.setUncaughtExceptionHandler(e -> {
             startupError = e.toString();
             LOG.error("eval topology failed", e);

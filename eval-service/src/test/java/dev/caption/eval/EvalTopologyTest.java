@@ -38,6 +38,7 @@ import dev.caption.core.message.Json;
 import dev.caption.core.message.References;
 import dev.caption.core.message.RunMetrics;
 import dev.caption.core.message.Score;
+import dev.caption.nn.bert.Prf;
 
 /** The eval topology with a fake scorer (word overlap), driven by TopologyTestDriver: no broker, no model. */
 class EvalTopologyTest {

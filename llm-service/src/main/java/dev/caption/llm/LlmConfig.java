@@ -5,6 +5,8 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import dev.caption.nn.qwen3.Precision;
+
 /** {@code caption.llm.*} in application.properties (or CAPTION_LLM_* environment variables). */
 @ConfigMapping(prefix = "caption.llm")
 public interface LlmConfig {
@@ -21,14 +23,17 @@ public interface LlmConfig {
 
     /** auto (fp32 on CPU, fp16 on GPU), fp32 or fp16; norms and softmax are fp32 either way. */
     @WithDefault("auto")
-    String precision();
+    Precision precision();
 
     @WithDefault("32")
     int maxNewTokens();
 
     /** greedy (deterministic captions), beam or sample. */
     @WithDefault("greedy")
-    String decoding();
+    DecodingKind decoding();
+
+    /** The decoding strategies the service offers. */
+    enum DecodingKind { GREEDY, BEAM, SAMPLE }
 
     @WithDefault("4")
     int numBeams();

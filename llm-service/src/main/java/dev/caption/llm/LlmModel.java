@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
 import dev.caption.nn.qwen3.Qwen3Captioner;
+import dev.caption.nn.qwen3.Qwen3Spec;
 
 /** Holds Qwen3, loaded once at startup (downloading into the HF cache if needed). */
 @ApplicationScoped
@@ -20,8 +21,8 @@ public class LlmModel {
     synchronized Qwen3Captioner load(LlmConfig config) {
         if (captioner == null) {
             long start = System.nanoTime();
-            captioner = Qwen3Captioner.load(config.model(), config.revision().orElse(null), config.device(),
-                    config.precision(), HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
+            captioner = Qwen3Spec.builder(config.model()).revision(config.revision().orElse(null)).device(config.device())
+                    .precision(config.precision()).build().open(HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
             LOG.infof("loaded %s@%s on %s in %.1f s", captioner.modelId(), captioner.revision(), config.device(),
                     (System.nanoTime() - start) / 1e9);
         }

@@ -13,12 +13,14 @@ import dev.caption.core.loop.RecordOutcome;
 import dev.caption.core.message.Caption;
 import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.PrefixFrame;
+import dev.caption.nn.hub.ModelRef;
 import dev.caption.nn.qwen3.Decoding;
+import dev.caption.nn.qwen3.Prompt;
 import dev.caption.nn.qwen3.Qwen3Captioner;
 
 /**
  * Prefix frames to captions: each frame is checked on its own (malformed, another LLM's, wrong width: DLQ), then
- * all good ones are generated as one batch with the image prompt (dynamic batching: the batch is what the loop
+ * all good ones are generated as one batch, each with its adapter's prompt (dynamic batching: the batch is what the loop
  * collected within max-batch / max-wait).
  */
 public final class LlmProcessor implements BatchProcessor {
@@ -45,22 +47,23 @@ public final class LlmProcessor implements BatchProcessor {
         this.stats = stats;
     }
 
-    /** A frame that passed the checks, with the submit and stage times its headers carried. */
-    private record Checked(PrefixFrame frame, Map<String, Long> timings) {
+    /** A frame that passed the checks, its prompt, and the submit and stage times its headers carried. */
+    private record Checked(PrefixFrame frame, Prompt prompt, Map<String, Long> timings) {
     }
 
     @Override
     public List<RecordOutcome> process(List<ConsumerRecord<String, byte[]>> batch) throws Exception {
         return BatchProcessor.<Checked>checkThenBatch(this::check, checked -> {
             long start = System.nanoTime();
-            List<Qwen3Captioner.Item> items = checked.stream().map(c -> Qwen3Captioner.Item.image(
+            List<Qwen3Captioner.Item> items = checked.stream().map(c -> Qwen3Captioner.Item.of(c.prompt(),
                     c.frame().prefix().toFloats(), (int) c.frame().prefix().dim(0))).toList();
-            List<List<Qwen3Captioner.Result>> results = lm.generate(items, decoding);
+            Qwen3Captioner.Generation generation = lm.generate(items, decoding);
+            List<Qwen3Captioner.Result> results = generation.first();
             long generatedAt = System.currentTimeMillis();
             long tokens = 0;
             List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
             for (int j = 0; j < results.size(); j++) {
-                Qwen3Captioner.Result best = results.get(j).get(0);
+                Qwen3Captioner.Result best = results.get(j);
                 tokens += best.tokenIds().length;
                 Map<String, Long> timings = new LinkedHashMap<>(checked.get(j).timings());
                 timings.put("llm", generatedAt);
@@ -68,14 +71,14 @@ public final class LlmProcessor implements BatchProcessor {
                 out.add(Caption.CODEC.toRecord(captionsTopic, new Caption(frame.id(), best.text(),
                         best.tokenIds().length, lm.modelId(), lm.revision(), frame.adapter(), null, timings)));
             }
-            stats.record(items.size(), lm.lastPrefillNanos(), System.nanoTime() - start, tokens);
+            stats.record(items.size(), generation.prefillNanos(), System.nanoTime() - start, tokens);
             return out;
         }).process(batch);
     }
 
     private Checked check(ConsumerRecord<String, byte[]> record) {
         PrefixFrame frame = PrefixFrame.CODEC.fromRecord(record);
-        if (checkModel && !frame.llmModel().equals(lm.modelId())) {
+        if (checkModel && !ModelRef.sameModel(frame.llmModel(), lm.modelId())) {
             throw new IllegalArgumentException("prefix was made for LLM " + frame.llmModel()
                     + " but this service runs " + lm.modelId());
         }
@@ -83,10 +86,12 @@ public final class LlmProcessor implements BatchProcessor {
             throw new IllegalArgumentException("prefix width " + frame.prefix().dim(1) + " does not match "
                     + lm.modelId() + "'s hidden size " + lm.hiddenSize());
         }
+        // frames of earlier versions carry no prompt: they were made for the image prompt
+        Prompt prompt = frame.prompt().map(Prompt::new).orElse(Prompt.IMAGE);
         // submit time and every earlier stage's emit time; "llm" is added when the caption is generated
         Map<String, Long> t = new LinkedHashMap<>();
         CaptionHeaders.getLong(record.headers(), CaptionHeaders.SUBMIT_TIME).ifPresent(v -> t.put("submit", v));
         t.putAll(CaptionHeaders.stageTimes(record.headers()));
-        return new Checked(frame, t);
+        return new Checked(frame, prompt, t);
     }
 }

@@ -1,6 +1,5 @@
 package dev.caption.llm;
 
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -42,13 +41,11 @@ public class LlmStage {
     }
 
     Decoding decoding() {
-        return switch (config.decoding().toLowerCase(Locale.ROOT)) {
-            case "greedy" -> new Decoding.Greedy(config.maxNewTokens());
-            case "beam" -> new Decoding.Beam(config.maxNewTokens(), config.numBeams(), 1, config.lengthPenalty());
-            case "sample" -> new Decoding.Sample(config.maxNewTokens(),
+        return switch (config.decoding()) {
+            case GREEDY -> new Decoding.Greedy(config.maxNewTokens());
+            case BEAM -> new Decoding.Beam(config.maxNewTokens(), config.numBeams(), 1, config.lengthPenalty());
+            case SAMPLE -> new Decoding.Sample(config.maxNewTokens(),
                     new Sampling(config.temperature(), config.topK(), config.topP(), config.seed()));
-            default -> throw new IllegalArgumentException("caption.llm.decoding must be greedy, beam or sample, got "
-                    + config.decoding());
         };
     }
 

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,7 +36,9 @@ import dev.caption.core.message.PrefixFrame;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
 import dev.caption.nn.qwen3.Decoding;
+import dev.caption.nn.qwen3.Prompt;
 import dev.caption.nn.qwen3.Qwen3Captioner;
+import dev.caption.nn.qwen3.Qwen3Spec;
 import dev.caption.tensor.DType;
 import dev.caption.tensor.Safetensors;
 import dev.caption.tensor.SafetensorsBlob;
@@ -68,24 +71,24 @@ class LlmServiceTest {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new ByteArraySerializer())) {
             for (Map.Entry<String, Tensor> e : good.entrySet()) {
-                send(producer, new PrefixFrame(e.getKey(), e.getValue().convert(DType.F16), "mean-k6", "clip", modelId));
+                send(producer, new PrefixFrame(e.getKey(), e.getValue().convert(DType.F16), "mean-k6", "clip", modelId, Optional.empty()));
             }
-            send(producer, new PrefixFrame("img-other", fixture.tensor("b.prefix"), "mean-k6", "clip", "Qwen/Qwen3-8B"));
+            send(producer, new PrefixFrame("img-other", fixture.tensor("b.prefix"), "mean-k6", "clip", "Qwen/Qwen3-8B", Optional.empty()));
             send(producer, new PrefixFrame("img-wide", Tensor.ofFloats(DType.F32, new long[] {2, 48}, new float[96]),
-                    "mean-k6", "clip", modelId));
+                    "mean-k6", "clip", modelId, Optional.empty()));
         }
 
         List<ConsumerRecord<String, byte[]>> captions = read("caption.captions", 2);
-        try (Qwen3Captioner lm = Qwen3Captioner.load(modelId, null, "cpu", HubEnvironment.fromSystem(), DownloadListener.NONE)) {
+        try (Qwen3Captioner lm = Qwen3Spec.builder(modelId).build().open(HubEnvironment.fromSystem(), DownloadListener.NONE)) {
             for (ConsumerRecord<String, byte[]> r : captions) {
                 Caption caption = Caption.CODEC.fromRecord(r);
                 // what the model gives this prefix alone, with the wire's fp16 rounding
                 float[] prefix = good.get(caption.id()).convert(DType.F16).toFloats();
-                Qwen3Captioner.Result alone = lm.generate(List.of(Qwen3Captioner.Item.image(prefix, 6)),
-                        new Decoding.Greedy(12)).get(0).get(0);
+                Qwen3Captioner.Result alone = lm.generate(List.of(Qwen3Captioner.Item.of(Prompt.IMAGE, prefix, 6)),
+                        new Decoding.Greedy(12)).first().get(0);
                 assertEquals(alone.text(), caption.text(), caption.id());
                 assertEquals(alone.tokenIds().length, caption.tokenCount());
-                assertEquals(modelId, caption.model());
+                assertEquals(lm.modelId(), caption.model());
                 assertEquals("mean-k6", caption.adapter());
                 assertEquals(2000L, caption.timings().get("submit"));
                 assertTrue(caption.timings().containsKey("llm"));
@@ -95,7 +98,8 @@ class LlmServiceTest {
         Map<String, String> reasons = new HashMap<>();
         dead.forEach(d -> reasons.put(d.key(), CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
         assertEquals(Set.of("img-other", "img-wide"), reasons.keySet());
-        assertEquals("prefix was made for LLM Qwen/Qwen3-8B but this service runs " + modelId, reasons.get("img-other"));
+        assertEquals("prefix was made for LLM Qwen/Qwen3-8B but this service runs "
+                + Path.of(modelId).toAbsolutePath().normalize(), reasons.get("img-other"));
         assertTrue(reasons.get("img-wide").contains("prefix width 48 does not match"), reasons.toString());
 
         HttpClient http = HttpClient.newHttpClient();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,8 +44,10 @@ class MessageCodecTest {
     void prefixFramesRoundTrip() {
         Tensor prefix = Tensor.ofFloats(DType.F32, new long[] {4, 16}, new float[64]);
         PrefixFrame frame = new PrefixFrame("img-8", prefix, "mean-k4@2026-11-22", "openai/clip-vit-base-patch32",
-                "Qwen/Qwen3-0.6B");
+                "Qwen/Qwen3-0.6B", Optional.of("<|im_start|>user\n{prefix}\nDescribe the image.<|im_end|>\n"));
         assertEquals(frame, PrefixFrame.CODEC.fromRecord(consumed(PrefixFrame.CODEC.toRecord("p", frame))));
+        PrefixFrame older = new PrefixFrame("img-9", prefix, "mean-k4", "clip", "Qwen/Qwen3-0.6B", Optional.empty());
+        assertEquals(older, PrefixFrame.CODEC.fromRecord(consumed(PrefixFrame.CODEC.toRecord("p", older))));
     }
 
     @Test
@@ -57,7 +60,7 @@ class MessageCodecTest {
         assertMalformed(() -> FeatureFrame.CODEC.fromRecord(consumed("f", "a", ints)), "must be F16, BF16 or F32");
 
         byte[] prefixBlob = PrefixFrame.CODEC.toRecord("p", new PrefixFrame("a",
-                Tensor.ofFloats(DType.F16, new long[] {1, 4}, new float[4]), "ad", "enc", "llm")).value();
+                Tensor.ofFloats(DType.F16, new long[] {1, 4}, new float[4]), "ad", "enc", "llm", Optional.empty())).value();
         assertMalformed(() -> FeatureFrame.CODEC.fromRecord(consumed("f", "a", prefixBlob)),
                 "expected a features frame, got a prefix frame");
         assertMalformed(() -> PrefixFrame.CODEC.fromRecord(consumed("p", "other-id", prefixBlob)),

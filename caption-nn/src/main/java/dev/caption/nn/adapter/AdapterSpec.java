@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -11,6 +13,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+
+import dev.caption.nn.hub.ModelRef;
+import dev.caption.nn.qwen3.Prompt;
 
 /**
  * {@code adapter.json}: what an adapter is (strategy and sizes), what it was trained on (the CLIP features: encoder
@@ -41,10 +46,6 @@ public record AdapterSpec(String format, String id, String strategy, Map<String,
     public record Llm(String model, String revision, int hiddenSize) {
     }
 
-    /** Text around the prefix (DESIGN.md's caption prompt, as token text). */
-    public record Prompt(String before, String after) {
-    }
-
     public AdapterSpec {
         if (strategy == null) {
             throw new IllegalArgumentException("adapter.json has no strategy");
@@ -52,8 +53,58 @@ public record AdapterSpec(String format, String id, String strategy, Map<String,
         if (vision == null || llm == null) {
             throw new IllegalArgumentException("adapter.json must name the vision features and the LLM it was made for");
         }
+        if (prompt == null) {
+            throw new IllegalArgumentException("adapter.json has no prompt (the text with " + Prompt.SLOT
+                    + " where the prefix goes)");
+        }
         options = options == null ? Map.of() : Map.copyOf(new TreeMap<>(options));
         training = training == null ? Map.of() : training;
+    }
+
+    /** A spec of {@code strategy} for the given features and LLM, with the image prompt and no options. */
+    public static Builder builder(String strategy, Vision vision, Llm llm) {
+        return new Builder(strategy, vision, llm);
+    }
+
+    public static final class Builder {
+        private final String strategy;
+        private final Vision vision;
+        private final Llm llm;
+        private String id;
+        private Map<String, Integer> options = Map.of();
+        private Prompt prompt = Prompt.IMAGE;
+        private Map<String, Object> training = Map.of();
+
+        private Builder(String strategy, Vision vision, Llm llm) {
+            this.strategy = strategy;
+            this.vision = vision;
+            this.llm = llm;
+        }
+
+        /** The id carried in every prefix frame (default: the strategy). */
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        public Builder options(Map<String, Integer> options) {
+            this.options = options;
+            return this;
+        }
+
+        public Builder prompt(Prompt prompt) {
+            this.prompt = prompt;
+            return this;
+        }
+
+        public Builder training(Map<String, Object> training) {
+            this.training = training;
+            return this;
+        }
+
+        public AdapterSpec build() {
+            return new AdapterSpec(FORMAT, id != null ? id : strategy, strategy, options, vision, llm, prompt, training);
+        }
     }
 
     /** An option, or {@code fallback} when the spec does not set it. */
@@ -94,34 +145,33 @@ public record AdapterSpec(String format, String id, String strategy, Map<String,
     }
 
     /**
-     * Refuses features that are not the ones this adapter was trained on, naming both sides: another encoder, layer
-     * or CLS choice, or another shape.
+     * Refuses features that are not the ones this adapter was trained on, naming each difference with both sides:
+     * another encoder, layer, CLS choice or shape.
      */
     public void checkFeatures(String model, int layer, boolean keepCls, long tokens, long dim) {
-        String got = model + " layer " + layer + (keepCls ? " with CLS" : "") + " [" + tokens + " x " + dim + "]";
-        String want = vision.model() + " layer " + vision.layer() + (vision.keepCls() ? " with CLS" : "") + " ["
-                + vision.tokens() + " x " + vision.dim() + "]";
-        if (!sameModel(model, vision.model()) || layer != vision.layer() || keepCls != vision.keepCls()
-                || tokens != vision.tokens() || dim != vision.dim()) {
-            throw new IllegalArgumentException("features are from " + got + " but adapter " + id + " expects " + want);
+        List<String> differences = new ArrayList<>();
+        if (!ModelRef.sameModel(model, vision.model())) {
+            differences.add("encoder " + model + " (adapter: " + vision.model() + ")");
+        }
+        if (layer != vision.layer()) {
+            differences.add("layer " + layer + " (adapter: " + vision.layer() + ")");
+        }
+        if (keepCls != vision.keepCls()) {
+            differences.add((keepCls ? "with" : "without") + " CLS (adapter: " + (vision.keepCls() ? "with" : "without") + ")");
+        }
+        if (tokens != vision.tokens() || dim != vision.dim()) {
+            differences.add("shape [" + tokens + " x " + dim + "] (adapter: [" + vision.tokens() + " x " + vision.dim() + "])");
+        }
+        if (!differences.isEmpty()) {
+            throw new IllegalArgumentException("features do not fit adapter " + id + ": " + String.join(", ", differences));
         }
     }
 
     /** Refuses an LLM other than the one the adapter projects into. */
     public void checkLlm(String model, int hiddenSize) {
-        if (!sameModel(model, llm.model()) || hiddenSize != llm.hiddenSize()) {
+        if (!ModelRef.sameModel(model, llm.model()) || hiddenSize != llm.hiddenSize()) {
             throw new IllegalArgumentException("adapter " + id + " projects into " + llm.model() + " (hidden "
                     + llm.hiddenSize() + ") but the LLM is " + model + " (hidden " + hiddenSize + ")");
         }
-    }
-
-    /** Hub ids compare exactly; local directories by their last path element (a copied checkpoint is the same model). */
-    public static boolean sameModel(String a, String b) {
-        if (a.equals(b)) {
-            return true;
-        }
-        boolean aDir = a.startsWith("/") || a.startsWith(".");
-        boolean bDir = b.startsWith("/") || b.startsWith(".");
-        return (aDir || bDir) && Path.of(a).getFileName().equals(Path.of(b).getFileName());
     }
 }

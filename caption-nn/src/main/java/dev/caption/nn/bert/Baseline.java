@@ -58,7 +58,7 @@ public record Baseline(double p, double r, double f) {
         }
     }
 
-    BertScorer.Prf rescale(BertScorer.Prf x) {
-        return new BertScorer.Prf((x.p() - p) / (1 - p), (x.r() - r) / (1 - r), (x.f() - f) / (1 - f));
+    Prf rescale(Prf x) {
+        return new Prf((x.p() - p) / (1 - p), (x.r() - r) / (1 - r), (x.f() - f) / (1 - f));
     }
 }

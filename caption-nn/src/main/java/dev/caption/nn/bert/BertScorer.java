@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -15,11 +14,10 @@ import java.util.Set;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.caption.nn.Devices;
+import ai.djl.Device;
 import dev.caption.nn.hub.CheckpointResolver;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
-import dev.caption.nn.hub.ModelRef;
 
 /**
  * BERTScore as bert_score 0.3.13 computes it: token embeddings from layer L of a BERT-family encoder, L2-normalised;
@@ -41,66 +39,68 @@ public final class BertScorer implements AutoCloseable {
             "bert-base-uncased", 9, "bert-large-uncased", 18, "bert-base-cased", 9, "bert-large-cased", 18,
             "bert-base-multilingual-cased", 9, "distilbert-base-uncased", 5, "distilbert-base-multilingual-cased", 5);
 
-    public static final String DEFAULT_MODEL = "roberta-large";
-    public static final int DEFAULT_BATCH = 64;
-
-    /** Precision, recall and F of one candidate. */
-    public record Prf(double p, double r, double f) {
-        public String format() {
-            return String.format(Locale.ROOT, "%.6f %.6f %.6f", p, r, f);
-        }
-    }
-
     private final NDManager manager;
     private final BertModel model;
     private final BertScoreTokenizer tokenizer;
     private final String modelId;
     private final int batchSize;
+    private final Optional<Baseline> baseline;
 
-    private BertScorer(NDManager manager, BertModel model, BertScoreTokenizer tokenizer, String modelId, int batchSize) {
+    private BertScorer(NDManager manager, BertModel model, BertScoreTokenizer tokenizer, String modelId, int batchSize,
+                       Optional<Baseline> baseline) {
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
         this.modelId = modelId;
         this.batchSize = batchSize;
+        this.baseline = baseline;
     }
 
-    /**
-     * Resolves (downloading if needed) and loads {@code model} cut at {@code layer}; an empty layer means
-     * bert_score's default for the model, and an error for a model that has none.
-     */
-    public static BertScorer load(String model, String revision, Optional<Integer> layer, String device, int batchSize,
-                                  HubEnvironment env, DownloadListener progress) {
-        ModelRef ref = ModelRef.parse(model, revision);
+    /** Resolves the checkpoint, layer and baseline {@code spec} names and loads the encoder; see {@link BertScoreSpec#open}. */
+    static BertScorer load(BertScoreSpec spec, HubEnvironment env, DownloadListener progress) {
         CheckpointResolver.Resolved resolved = new CheckpointResolver(env, progress)
-                .resolve(ref, List.of("tokenizer.json", "tokenizer_config.json"));
+                .resolve(spec.model(), List.of("tokenizer.json", "tokenizer_config.json"));
         Path dir = resolved.dir();
         BertConfig config = BertConfig.read(dir.resolve(CheckpointResolver.CONFIG));
-        String id = ref.isLocal() ? ref.localDir().toString() : ref.repoId();
-        int l = layer.orElseGet(() -> defaultLayer(id));
+        String id = spec.model().displayId();
+        // bert_score's tables know hub names; a local directory is looked up by its name (…/roberta-large)
+        String known = spec.model().isLocal() ? spec.model().localDir().toAbsolutePath().normalize().getFileName().toString() : id;
+        int l = spec.layer().orElseGet(() -> defaultLayer(known));
         if (l < 0 || l > config.numHiddenLayers()) {
-            throw new IllegalArgumentException("layer " + l + " does not exist: " + model + " has hidden states 0.."
+            throw new IllegalArgumentException("layer " + l + " does not exist: " + id + " has hidden states 0.."
                     + config.numHiddenLayers());
         }
-        NDManager manager = NDManager.newBaseManager(Devices.parse(device));
+        Optional<Baseline> baseline = baseline(spec.rescaling(), known, l);
+        NDManager manager = NDManager.newBaseManager(spec.device());
         try {
             BertModel encoder = BertModel.load(config, dir, resolved.weightFiles(), l, manager);
-            return new BertScorer(manager, encoder, BertScoreTokenizer.load(dir, config), id, batchSize);
+            return new BertScorer(manager, encoder, BertScoreTokenizer.load(dir, config), id, spec.batchSize(), baseline);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
     }
 
+    private static Optional<Baseline> baseline(BertScoreSpec.Rescaling rescaling, String modelId, int layer) {
+        if (rescaling instanceof BertScoreSpec.Rescaling.File f) {
+            return Optional.of(Baseline.read(f.path(), layer));
+        }
+        if (rescaling instanceof BertScoreSpec.Rescaling.BuiltIn) {
+            return Optional.of(Baseline.builtIn(modelId, layer));
+        }
+        return Optional.empty();
+    }
+
     /**
      * A scorer with random weights of {@code config}'s size and the tokenizer of {@code tokenizerDir}, for
      * benchmarks: speed does not depend on the weights' values.
      */
-    public static BertScorer random(BertConfig config, int layer, Path tokenizerDir, int batchSize, String device) {
-        NDManager manager = NDManager.newBaseManager(Devices.parse(device));
+    public static BertScorer random(BertConfig config, int layer, Path tokenizerDir, int batchSize, Device device) {
+        NDManager manager = NDManager.newBaseManager(device);
         try {
             return new BertScorer(manager, BertModel.random(config, layer, manager, 7),
-                    BertScoreTokenizer.load(tokenizerDir, config), "random-" + config.architecture(), batchSize);
+                    BertScoreTokenizer.load(tokenizerDir, config), "random-" + config.architecture(), batchSize,
+                    Optional.empty());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -113,8 +113,7 @@ public final class BertScorer implements AutoCloseable {
                 ? modelId.substring(modelId.indexOf('/') + 1) : modelId;
         Integer l = DEFAULT_LAYERS.get(name);
         if (l == null) {
-            throw new IllegalArgumentException("no default BERTScore layer for " + modelId
-                    + "; pass one with --layer (bert_score's model2layers knows " + new java.util.TreeSet<>(DEFAULT_LAYERS.keySet()) + ")");
+            throw new BertScoreSpec.MissingLayerException(modelId, new java.util.TreeSet<>(DEFAULT_LAYERS.keySet()).toString());
         }
         return l;
     }
@@ -128,8 +127,13 @@ public final class BertScorer implements AutoCloseable {
     }
 
     /** What scored, in bert_score's hash-string style: {@code <model>_L<layer>_idf|_no-idf[-rescaled]}. */
-    public String id(boolean idf, boolean rescaled) {
-        return modelId + "_L" + layer() + (idf ? "_idf" : "_no-idf") + (rescaled ? "-rescaled" : "");
+    public String id(boolean idf) {
+        return modelId + "_L" + layer() + (idf ? "_idf" : "_no-idf") + (baseline.isPresent() ? "-rescaled" : "");
+    }
+
+    /** Whether scores are rescaled with a baseline. */
+    public boolean rescaled() {
+        return baseline.isPresent();
     }
 
     public BertScoreTokenizer tokenizer() {
@@ -156,11 +160,10 @@ public final class BertScorer implements AutoCloseable {
     }
 
     /**
-     * Scores each candidate against its references (at least one each), max over references, then rescaled when a
-     * baseline is given.
+     * Scores each candidate against its references (at least one each), max over references, then rescaled when the
+     * spec asked for a baseline.
      */
-    public synchronized List<Prf> score(List<String> candidates, List<List<String>> references, TokenWeights weights,
-                                        Optional<Baseline> baseline) {
+    public synchronized List<Prf> score(List<String> candidates, List<List<String>> references, TokenWeights weights) {
         if (candidates.size() != references.size()) {
             throw new IllegalArgumentException(candidates.size() + " candidates but " + references.size()
                     + " reference lists");

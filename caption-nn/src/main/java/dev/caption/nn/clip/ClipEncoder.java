@@ -5,13 +5,11 @@ import java.util.List;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import dev.caption.nn.Devices;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.caption.nn.hub.CheckpointResolver;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
-import dev.caption.nn.hub.ModelRef;
 
 /**
  * Images to CLIP features, end to end: processor, vision tower, layer selection. What the encoder-service and
@@ -42,38 +40,26 @@ public final class ClipEncoder implements AutoCloseable {
         this.keepCls = keepCls;
     }
 
-    /** Resolves (downloading if needed) and loads a CLIP checkpoint on the CPU. */
-    public static ClipEncoder load(String model, String revision, int layer, boolean keepCls, HubEnvironment env,
-                                   DownloadListener progress) {
-        return load(model, revision, layer, keepCls, "cpu", env, progress);
-    }
-
-    /**
-     * Resolves and loads a CLIP checkpoint on {@code device}: "cpu", "cuda" or "cuda:N" (fp32 on either; the
-     * PyTorch engine on the classpath must be a CUDA build for the latter).
-     */
-    public static ClipEncoder load(String model, String revision, int layer, boolean keepCls, String device,
-                                   HubEnvironment env, DownloadListener progress) {
-        Device dev = Devices.parse(device);
-        ModelRef ref = ModelRef.parse(model, revision);
+    /** Resolves (downloading if needed) and loads the checkpoint {@code spec} names; see {@link ClipSpec#open}. */
+    static ClipEncoder load(ClipSpec spec, HubEnvironment env, DownloadListener progress) {
         CheckpointResolver.Resolved resolved = new CheckpointResolver(env, progress)
-                .resolve(ref, List.of("preprocessor_config.json"));
+                .resolve(spec.model(), List.of("preprocessor_config.json"));
         Path dir = resolved.dir();
         ClipPreprocessorConfig pre = ClipPreprocessorConfig.read(dir.resolve("preprocessor_config.json"));
-        NDManager manager = NDManager.newBaseManager(dev);
+        NDManager manager = NDManager.newBaseManager(spec.device());
         try {
             ClipVisionModel vision = ClipVisionModel.load(dir, resolved.weightFiles(), manager);
             int hidden = vision.config().numHiddenLayers() + 1;
-            if (layer >= hidden || layer < -hidden) {
-                throw new IllegalArgumentException("--layer " + layer + " does not exist: " + model + " has hidden states 0.."
-                        + (hidden - 1) + " (or -1..-" + hidden + ")");
+            if (spec.layer() >= hidden || spec.layer() < -hidden) {
+                throw new IllegalArgumentException("layer " + spec.layer() + " does not exist: " + spec.model()
+                        + " has hidden states 0.." + (hidden - 1) + " (or -1..-" + hidden + ")");
             }
             if (pre.cropHeight() != vision.config().imageSize() || pre.cropWidth() != vision.config().imageSize()) {
-                throw new IllegalArgumentException(model + ": the processor crops " + pre.cropHeight() + "x"
+                throw new IllegalArgumentException(spec.model() + ": the processor crops " + pre.cropHeight() + "x"
                         + pre.cropWidth() + " but the vision tower takes " + vision.config().imageSize() + " pixels");
             }
-            return new ClipEncoder(manager, new ClipImageProcessor(pre), vision,
-                    ref.isLocal() ? ref.localDir().toString() : ref.repoId(), resolved.commit(), layer, keepCls);
+            return new ClipEncoder(manager, new ClipImageProcessor(pre), vision, spec.model().displayId(),
+                    resolved.commit(), spec.layer(), spec.keepCls());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -81,8 +67,8 @@ public final class ClipEncoder implements AutoCloseable {
     }
 
     /** An encoder of the given size with random weights (benchmarks); features are meaningless. */
-    public static ClipEncoder random(ClipVisionConfig vision, ClipPreprocessorConfig pre, int layer, String device, long seed) {
-        NDManager manager = NDManager.newBaseManager(Devices.parse(device));
+    public static ClipEncoder random(ClipVisionConfig vision, ClipPreprocessorConfig pre, int layer, Device device, long seed) {
+        NDManager manager = NDManager.newBaseManager(device);
         return new ClipEncoder(manager, new ClipImageProcessor(pre), ClipVisionModel.random(vision, manager, seed),
                 "random-weights", "none", layer, false);
     }

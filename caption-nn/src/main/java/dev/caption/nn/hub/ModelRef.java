@@ -47,8 +47,39 @@ public record ModelRef(String repoId, String revision, Path localDir) {
         return localDir != null;
     }
 
+    /**
+     * How the model is named in frames, adapter.json and logs: the hub id, or the directory as an absolute,
+     * normalised path (so that the same directory is spelled the same way by every stage).
+     */
+    public String displayId() {
+        return isLocal() ? localDir.toAbsolutePath().normalize().toString() : repoId;
+    }
+
     @Override
     public String toString() {
         return isLocal() ? localDir.toString() : repoId + "@" + revision;
+    }
+
+    /**
+     * Whether two model names are the same model. Hub ids compare exactly. A local directory (an absolute path, as
+     * {@link #displayId} writes it, or any path with a directory part) is the same model as any other spelling with
+     * the same last element: a copied checkpoint is the same checkpoint.
+     */
+    public static boolean sameModel(String a, String b) {
+        if (a.equals(b)) {
+            return true;
+        }
+        return (isPath(a) || isPath(b)) && lastElement(a).equals(lastElement(b));
+    }
+
+    private static boolean isPath(String name) {
+        return name.startsWith("/") || name.startsWith(".") || name.chars().filter(c -> c == '/').count() > 1
+                || name.contains("\\");
+    }
+
+    private static String lastElement(String name) {
+        String trimmed = name.replaceAll("[/\\\\]+$", "");
+        int slash = Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\'));
+        return slash < 0 ? trimmed : trimmed.substring(slash + 1);
     }
 }

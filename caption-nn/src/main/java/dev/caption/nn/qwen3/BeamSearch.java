@@ -21,6 +21,10 @@ public final class BeamSearch {
     public record Hypothesis(long[] tokens, double score) {
     }
 
+    /** Per input, its best hypotheses; and how long the batch's prefill took. */
+    public record Output(List<List<Hypothesis>> hypotheses, long prefillNanos) {
+    }
+
     private final Qwen3ForCausalLM model;
     private final NDManager manager;
 
@@ -30,7 +34,7 @@ public final class BeamSearch {
     }
 
     /** For each input [T_i, H], the {@code numReturn} best hypotheses, best first. */
-    public List<List<Hypothesis>> generate(List<NDArray> inputsEmbeds, int numBeams, int numReturn, int maxNewTokens,
+    public Output generate(List<NDArray> inputsEmbeds, int numBeams, int numReturn, int maxNewTokens,
                                            double lengthPenalty, Set<Long> eosIds, long padId) {
         if (numReturn > numBeams) {
             throw new IllegalArgumentException("num_return_sequences " + numReturn + " > num_beams " + numBeams);
@@ -51,13 +55,16 @@ public final class BeamSearch {
         boolean[] done = new boolean[b];
         int vocab = model.config().vocabSize();
         int candidates = Math.max(2, 1 + eosIds.size()) * k;
+        long prefillNanos;
         try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers())) {
             float[] logprobs;
+            long prefillStart = System.nanoTime();
             try (NDManager step = manager.newSubManager()) {
                 Qwen3ForCausalLM.Output out = model.forward(batch.prefillEmbeddings(step, model, padId),
                         batch.prefillPositions(), batch.mask(), cache, false);
                 logprobs = model.lastLogits(out.lastHiddenState()).logSoftmax(-1).toFloatArray();
             }
+            prefillNanos = System.nanoTime() - prefillStart;
             for (int len = 1; ; len++) {
                 long[] nextTokens = new long[rows];
                 long[] sourceRows = new long[rows];
@@ -133,7 +140,7 @@ public final class BeamSearch {
             sorted.sort(Comparator.comparingDouble(Hypothesis::score).reversed());
             result.add(sorted.subList(0, Math.min(numReturn, sorted.size())));
         }
-        return result;
+        return new Output(result, prefillNanos);
     }
 
     /** Indices (beam * V + token) of the best {@code count} scores over the item's K beams, best first. */

@@ -2,26 +2,20 @@ package dev.caption.nn.qwen3;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.caption.nn.Devices;
 import dev.caption.nn.hub.CheckpointResolver;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
-import dev.caption.nn.hub.ModelRef;
 
 /**
  * Qwen3 + tokenizer + generation config: prompts with optional prefix embeddings in, texts out. What the
  * llm-service and {@code caption generate} run. One caller at a time.
  */
 public final class Qwen3Captioner implements AutoCloseable {
-
-    /** DESIGN.md's caption prompt; the adapter's prefix goes where the image is. */
-    public static final String IMAGE_PROMPT_BEFORE = "<|im_start|>user\n";
-    public static final String IMAGE_PROMPT_AFTER =
-            "\nDescribe the image in one sentence.<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n";
 
     /**
      * One generation request: text before the prefix, the prefix ([n, hidden] row-major, may be null), text after.
@@ -31,14 +25,26 @@ public final class Qwen3Captioner implements AutoCloseable {
             return new Item("", null, 0, prompt);
         }
 
-        /** DESIGN.md's image-caption prompt with the prefix spliced in. */
-        public static Item image(float[] prefix, int prefixTokens) {
-            return new Item(IMAGE_PROMPT_BEFORE, prefix, prefixTokens, IMAGE_PROMPT_AFTER);
+        /** {@code prompt} with the prefix ([prefixTokens, hidden] row-major) in its slot. */
+        public static Item of(Prompt prompt, float[] prefix, int prefixTokens) {
+            return new Item(prompt.before(), prefix, prefixTokens, prompt.after());
         }
     }
 
     /** A generated text; {@code score} is the beam score (NaN for greedy and sampling). */
     public record Result(long[] tokenIds, String text, double score) {
+    }
+
+    /**
+     * One batch's results, per item (beam search gives {@code numReturn} per item, the others one), and the time
+     * the batch's prefill took: its time to first token.
+     */
+    public record Generation(List<List<Result>> results, long prefillNanos) {
+
+        /** The first result of every item. */
+        public List<Result> first() {
+            return results.stream().map(r -> r.get(0)).toList();
+        }
     }
 
     private final NDManager manager;
@@ -47,7 +53,6 @@ public final class Qwen3Captioner implements AutoCloseable {
     private final GenerationConfig generation;
     private final String modelId;
     private final String revision;
-    private volatile long lastPrefillNanos;
 
     private Qwen3Captioner(NDManager manager, Qwen3ForCausalLM model, Qwen3Tokenizer tokenizer,
                            GenerationConfig generation, String modelId, String revision) {
@@ -59,37 +64,19 @@ public final class Qwen3Captioner implements AutoCloseable {
         this.revision = revision;
     }
 
-    public static Qwen3Captioner load(String model, String revision, String device, HubEnvironment env,
-                                      DownloadListener progress) {
-        return load(model, revision, device, "auto", env, progress);
-    }
-
-    /**
-     * @param precision "auto" (fp32 on the CPU, fp16 on a GPU: CPU fp16 matmuls are ~150x slower), "fp32" or
-     *                  "fp16"; norms and softmax run in fp32 either way
-     */
-    public static Qwen3Captioner load(String model, String revision, String device, String precision,
-                                      HubEnvironment env, DownloadListener progress) {
-        ai.djl.Device dev = Devices.parse(device);
-        ai.djl.ndarray.types.DataType compute = switch (precision.toLowerCase(java.util.Locale.ROOT)) {
-            case "auto" -> dev.isGpu() ? ai.djl.ndarray.types.DataType.FLOAT16 : ai.djl.ndarray.types.DataType.FLOAT32;
-            case "fp32", "float32" -> ai.djl.ndarray.types.DataType.FLOAT32;
-            case "fp16", "float16" -> ai.djl.ndarray.types.DataType.FLOAT16;
-            default -> throw new IllegalArgumentException("precision must be auto, fp32 or fp16, got '" + precision
-                    + "' (bf16 is not possible with DJL's PyTorch engine)");
-        };
-        ModelRef ref = ModelRef.parse(model, revision);
+    /** Resolves (downloading if needed) and loads the checkpoint {@code spec} names; see {@link Qwen3Spec#open}. */
+    static Qwen3Captioner load(Qwen3Spec spec, HubEnvironment env, DownloadListener progress) {
         CheckpointResolver.Resolved resolved = new CheckpointResolver(env, progress)
-                .resolve(ref, List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json"));
+                .resolve(spec.model(), List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json"));
         if (!java.nio.file.Files.isRegularFile(resolved.file("tokenizer.json"))) {
-            throw new IllegalArgumentException("model " + model + " has no tokenizer.json");
+            throw new IllegalArgumentException("model " + spec.model() + " has no tokenizer.json");
         }
-        NDManager manager = NDManager.newBaseManager(dev);
+        NDManager manager = NDManager.newBaseManager(spec.device());
         try {
-            Qwen3ForCausalLM lm = Qwen3ForCausalLM.load(resolved.dir(), resolved.weightFiles(), manager, compute);
+            Qwen3ForCausalLM lm = Qwen3ForCausalLM.load(resolved.dir(), resolved.weightFiles(), manager,
+                    spec.precision().compute(spec.device()));
             return new Qwen3Captioner(manager, lm, Qwen3Tokenizer.load(resolved.file("tokenizer.json")),
-                    GenerationConfig.read(resolved.dir()), ref.isLocal() ? ref.localDir().toString() : ref.repoId(),
-                    resolved.commit());
+                    GenerationConfig.read(resolved.dir()), spec.model().displayId(), resolved.commit());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -102,11 +89,6 @@ public final class Qwen3Captioner implements AutoCloseable {
 
     public String revision() {
         return revision;
-    }
-
-    /** Prefill time of the last greedy or sampling call: the batch's time to first token. */
-    public long lastPrefillNanos() {
-        return lastPrefillNanos;
     }
 
     public int hiddenSize() {
@@ -122,31 +104,35 @@ public final class Qwen3Captioner implements AutoCloseable {
         return tokenizer;
     }
 
-    /** Generates for every item in one batch. Beam search returns {@code numReturn} results per item. */
-    public List<List<Result>> generate(List<Item> items, Decoding decoding) {
+    /** Generates for every item in one batch. */
+    public Generation generate(List<Item> items, Decoding decoding) {
         try (NDManager scope = manager.newSubManager()) {
             List<NDArray> inputs = new ArrayList<>();
             for (Item item : items) {
                 inputs.add(embed(scope, item));
             }
-            List<List<Result>> out = new ArrayList<>();
-            Qwen3Generator generator = new Qwen3Generator(model, scope);
+            Set<Long> eos = generation.eosTokenIds();
+            long pad = generation.padTokenId();
             if (decoding instanceof Decoding.Greedy g) {
-                generator.greedy(inputs, g.maxNewTokens(), generation.eosTokenIds(), generation.padTokenId())
-                        .forEach(ids -> out.add(List.of(result(ids, Double.NaN))));
-                lastPrefillNanos = generator.lastPrefillNanos();
-            } else if (decoding instanceof Decoding.Sample s) {
-                generator.sample(inputs, s.maxNewTokens(), generation.eosTokenIds(), generation.padTokenId(), s.sampling())
-                        .forEach(ids -> out.add(List.of(result(ids, Double.NaN))));
-                lastPrefillNanos = generator.lastPrefillNanos();
-            } else if (decoding instanceof Decoding.Beam bm) {
-                new BeamSearch(model, scope)
-                        .generate(inputs, bm.numBeams(), bm.numReturn(), bm.maxNewTokens(), bm.lengthPenalty(),
-                                generation.eosTokenIds(), generation.padTokenId())
-                        .forEach(hyps -> out.add(hyps.stream().map(h -> result(h.tokens(), h.score())).toList()));
+                return sequences(new Qwen3Generator(model, scope).greedy(inputs, g.maxNewTokens(), eos, pad));
             }
-            return out;
+            if (decoding instanceof Decoding.Sample smp) {
+                return sequences(new Qwen3Generator(model, scope).sample(inputs, smp.maxNewTokens(), eos, pad, smp.sampling()));
+            }
+            if (decoding instanceof Decoding.Beam bm) {
+                BeamSearch.Output out = new BeamSearch(model, scope).generate(inputs, bm.numBeams(), bm.numReturn(),
+                        bm.maxNewTokens(), bm.lengthPenalty(), eos, pad);
+                return new Generation(out.hypotheses().stream()
+                        .map(hyps -> hyps.stream().map(h -> result(h.tokens(), h.score())).toList()).toList(),
+                        out.prefillNanos());
+            }
+            throw new IllegalArgumentException("unknown decoding " + decoding);
         }
+    }
+
+    private Generation sequences(Qwen3Generator.Output out) {
+        return new Generation(out.tokens().stream().map(ids -> List.of(result(ids, Double.NaN))).toList(),
+                out.prefillNanos());
     }
 
     private Result result(long[] ids, double score) {

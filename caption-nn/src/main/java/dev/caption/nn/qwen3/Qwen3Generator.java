@@ -14,14 +14,12 @@ import ai.djl.ndarray.NDManager;
  */
 public final class Qwen3Generator {
 
+    /** Per input, its new token ids; and how long the batch's prefill took (its time to first token). */
+    public record Output(List<long[]> tokens, long prefillNanos) {
+    }
+
     private final Qwen3ForCausalLM model;
     private final NDManager manager;
-    private long lastPrefillNanos;
-
-    /** How long the last call's prefill took (its time to first token, batch-wide). */
-    public long lastPrefillNanos() {
-        return lastPrefillNanos;
-    }
 
     public Qwen3Generator(Qwen3ForCausalLM model, NDManager manager) {
         this.model = model;
@@ -32,7 +30,7 @@ public final class Qwen3Generator {
      * Greedy decoding. Each input is [T_i, H]; returns, per input, the new token ids up to and including its EOS
      * (or {@code maxNewTokens} of them).
      */
-    public List<long[]> greedy(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId) {
+    public Output greedy(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId) {
         return decode(inputsEmbeds, maxNewTokens, eosIds, padId, logits -> logits.argMax(-1).toLongArray());
     }
 
@@ -40,7 +38,7 @@ public final class Qwen3Generator {
      * Sampling: logits / temperature, then top-k, then top-p (transformers' warper order), then a draw from the
      * softmax. Seeded: the same seed and inputs give the same tokens (not torch's random stream).
      */
-    public List<long[]> sample(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId,
+    public Output sample(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId,
                                Sampling sampling) {
         java.util.SplittableRandom random = new java.util.SplittableRandom(sampling.seed());
         return decode(inputsEmbeds, maxNewTokens, eosIds, padId, logits -> {
@@ -61,7 +59,7 @@ public final class Qwen3Generator {
         long[] choose(NDArray logits);
     }
 
-    private List<long[]> decode(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId,
+    private Output decode(List<NDArray> inputsEmbeds, int maxNewTokens, Set<Long> eosIds, long padId,
                                 Chooser chooser) {
         int b = inputsEmbeds.size();
         LeftPaddedBatch batch = new LeftPaddedBatch(inputsEmbeds, 1);
@@ -70,6 +68,7 @@ public final class Qwen3Generator {
             generated.add(new ArrayList<>());
         }
         boolean[] finished = new boolean[b];
+        long prefillNanos;
         try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers())) {
             long[] next;
             long prefillStart = System.nanoTime();
@@ -78,7 +77,7 @@ public final class Qwen3Generator {
                         batch.prefillPositions(), batch.mask(), cache, false);
                 next = chooser.choose(model.lastLogits(out.lastHiddenState()));
             }
-            lastPrefillNanos = System.nanoTime() - prefillStart;
+            prefillNanos = System.nanoTime() - prefillStart;
             for (int stepIndex = 0; ; stepIndex++) {
                 boolean all = true;
                 for (int r = 0; r < b; r++) {
@@ -108,6 +107,6 @@ public final class Qwen3Generator {
         for (List<Long> g : generated) {
             result.add(g.stream().mapToLong(Long::longValue).toArray());
         }
-        return result;
+        return new Output(result, prefillNanos);
     }
 }

@@ -20,7 +20,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.caption.nn.adapter.Adapter;
-import dev.caption.nn.qwen3.Qwen3Captioner;
 import dev.caption.nn.qwen3.Qwen3ForCausalLM;
 import dev.caption.nn.qwen3.Qwen3Tokenizer;
 import dev.caption.nn.qwen3.TeacherForcing;
@@ -31,7 +30,7 @@ import dev.caption.tensor.Tensor;
 
 /**
  * Trains an adapter with cross-entropy and teacher forcing through the frozen Qwen3, on precomputed CLIP features.
- * Each row is DESIGN.md's prompt with the prefix spliced in, then the caption and {@code <|im_end|>}, right-padded:
+ * Each row is the adapter's prompt with the prefix in its slot, then the caption and {@code <|im_end|>}, right-padded:
  * {@code [before | prefix | after | caption <|im_end|> | pad...]}; only the caption tokens and the closing
  * {@code <|im_end|>} carry labels. Only the adapter's parameters get gradients and updates.
  *
@@ -51,15 +50,11 @@ public final class AdapterTrainer {
     private final Qwen3ForCausalLM llm;
     private final Qwen3Tokenizer tokenizer;
     private final NDManager manager;
-    private final long[] before;
-    private final long[] after;
     private final long padId;
 
     public AdapterTrainer(Qwen3ForCausalLM llm, Qwen3Tokenizer tokenizer, NDManager manager) {
         this.llm = llm;
         this.manager = manager;
-        this.before = tokenizer.encode(Qwen3Captioner.IMAGE_PROMPT_BEFORE);
-        this.after = tokenizer.encode(Qwen3Captioner.IMAGE_PROMPT_AFTER);
         this.padId = Qwen3Tokenizer.ENDOFTEXT;
         this.tokenizer = tokenizer;
     }
@@ -154,8 +149,13 @@ public final class AdapterTrainer {
         return sum / count;
     }
 
-    /** The batch's loss: prefix from the adapter, prompt and caption embeddings from the frozen model. */
+    /**
+     * The batch's loss: prefix from the adapter, the adapter's prompt around it and the caption, embedded by the
+     * frozen model.
+     */
     private NDArray loss(Adapter adapter, FeatureSource features, List<Row> batch, NDManager step, int[] tokens) {
+        long[] before = tokenizer.encode(adapter.spec().prompt().before());
+        long[] after = tokenizer.encode(adapter.spec().prompt().after());
         int n = adapter.prefixTokens();
         int t = features.tokens();
         int d = features.dim();

@@ -26,9 +26,8 @@ import dev.caption.tensor.Tensor;
 class AdapterTest {
 
     static AdapterSpec spec(String strategy, Map<String, Integer> options, int tokens, boolean keepCls) {
-        return new AdapterSpec(AdapterSpec.FORMAT, strategy + "-test", strategy, options,
-                new AdapterSpec.Vision("clip-tiny", "local", -2, keepCls, tokens, 48),
-                new AdapterSpec.Llm("qwen3-tiny", "local", 32), new AdapterSpec.Prompt("<|im_start|>user\n", "\n"), null);
+        return AdapterSpec.builder(strategy, new AdapterSpec.Vision("clip-tiny", "local", -2, keepCls, tokens, 48),
+                new AdapterSpec.Llm("qwen3-tiny", "local", 32)).id(strategy + "-test").options(options).build();
     }
 
     @ParameterizedTest
@@ -116,8 +115,12 @@ class AdapterTest {
         AdapterSpec s = spec("mlp", Map.of(), 49, false);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> s.checkFeatures("openai/clip-vit-large-patch14", -2, false, 256, 1024));
-        assertEquals("features are from openai/clip-vit-large-patch14 layer -2 [256 x 1024] but adapter mlp-test expects "
-                + "clip-tiny layer -2 [49 x 48]", e.getMessage());
+        assertEquals("features do not fit adapter mlp-test: encoder openai/clip-vit-large-patch14 (adapter: clip-tiny), "
+                + "shape [256 x 1024] (adapter: [49 x 48])", e.getMessage());
+        IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
+                () -> s.checkFeatures("/models/clip-tiny", -1, true, 49, 48));
+        assertEquals("features do not fit adapter mlp-test: layer -1 (adapter: -2), with CLS (adapter: without)",
+                layer.getMessage(), "the same directory under another path is the same encoder");
         IllegalArgumentException l = assertThrows(IllegalArgumentException.class, () -> s.checkLlm("Qwen/Qwen3-8B", 4096));
         assertTrue(l.getMessage().contains("projects into qwen3-tiny (hidden 32) but the LLM is Qwen/Qwen3-8B"), l.getMessage());
         s.checkFeatures("clip-tiny", -2, false, 49, 48);

@@ -59,8 +59,12 @@ class BertScoreParityTest {
     }
 
     private static BertScorer load(Path dir, int layer) {
-        return BertScorer.load(dir.toString(), "main", Optional.of(layer), "cpu", 4, HubEnvironment.fromSystem(),
-                DownloadListener.NONE);
+        return load(dir, layer, BertScoreSpec.Rescaling.NONE);
+    }
+
+    private static BertScorer load(Path dir, int layer, BertScoreSpec.Rescaling rescaling) {
+        return BertScoreSpec.builder(dir.toString()).layer(layer).rescaling(rescaling).batchSize(4).build()
+                .open(HubEnvironment.fromSystem(), DownloadListener.NONE);
     }
 
     @AfterAll
@@ -96,18 +100,21 @@ class BertScoreParityTest {
             "roberta-tiny, idf_false", "roberta-tiny, idf_true", "roberta-tiny, idf_false_rescale",
             "roberta-tiny, idf_true_rescale", "bert-tiny-uncased, idf_false", "bert-tiny-uncased, idf_true"})
     void scoresMatchBertScore(String model, String setting) {
-        BertScorer scorer = scorers.get(model);
+        BertScorer plain = scorers.get(model);
         JsonNode want = expected.get("models").get(model).get("settings").get(setting);
-        TokenWeights weights = setting.startsWith("idf_true") ? scorer.idf(references) : scorer.uniform();
-        Optional<Baseline> baseline = setting.endsWith("rescale")
-                ? Optional.of(Baseline.read(fixtures.resolve("bertscore-baselines/" + model + ".tsv"), scorer.layer()))
-                : Optional.empty();
-        List<BertScorer.Prf> got = scorer.score(candidates, references, weights, baseline);
-        double maxDiff = 0;
-        for (int i = 0; i < candidates.size(); i++) {
-            maxDiff = Math.max(maxDiff, assertPrf(want, i, got.get(i), model + "/" + setting + " candidate " + i));
+        try (BertScorer scorer = setting.endsWith("rescale")
+                ? load(fixtures.resolve(model), plain.layer(),
+                        new BertScoreSpec.Rescaling.File(fixtures.resolve("bertscore-baselines/" + model + ".tsv")))
+                : null) {
+            BertScorer used = scorer != null ? scorer : plain;
+            TokenWeights weights = setting.startsWith("idf_true") ? used.idf(references) : used.uniform();
+            List<Prf> got = used.score(candidates, references, weights);
+            double maxDiff = 0;
+            for (int i = 0; i < candidates.size(); i++) {
+                maxDiff = Math.max(maxDiff, assertPrf(want, i, got.get(i), model + "/" + setting + " candidate " + i));
+            }
+            System.out.printf("bertscore parity %s/%s max|diff| %.2e%n", model, setting, maxDiff);
         }
-        System.out.printf("bertscore parity %s/%s max|diff| %.2e%n", model, setting, maxDiff);
     }
 
     @ParameterizedTest
@@ -121,7 +128,7 @@ class BertScoreParityTest {
             for (List<String> refs : references) {
                 single.add(List.of(refs.get(r)));
             }
-            List<BertScorer.Prf> got = scorer.score(candidates, single, weights, Optional.empty());
+            List<Prf> got = scorer.score(candidates, single, weights);
             for (int i = 0; i < candidates.size(); i++) {
                 String what = model + "/" + setting + " candidate " + i + " reference " + r;
                 assertEquals(want.get("P").get(i).get(r).asDouble(), got.get(i).p(), ATOL, what + " P");
@@ -149,8 +156,8 @@ class BertScoreParityTest {
         Files.write(dir.resolve("model.safetensors"), Safetensors.encode(hub));
         try (BertScorer prefixed = load(dir, 3)) {
             BertScorer plain = scorers.get("roberta-tiny");
-            List<BertScorer.Prf> a = plain.score(candidates, references, plain.uniform(), Optional.empty());
-            List<BertScorer.Prf> b = prefixed.score(candidates, references, prefixed.uniform(), Optional.empty());
+            List<Prf> a = plain.score(candidates, references, plain.uniform());
+            List<Prf> b = prefixed.score(candidates, references, prefixed.uniform());
             assertEquals(a, b);
         }
     }
@@ -196,8 +203,8 @@ class BertScoreParityTest {
         Files.write(dir.resolve("model.safetensors"), Safetensors.encode(distil));
         try (BertScorer distilled = load(dir, 2)) {
             BertScorer plain = scorers.get("bert-tiny-uncased");
-            List<BertScorer.Prf> a = plain.score(candidates, references, plain.uniform(), Optional.empty());
-            List<BertScorer.Prf> b = distilled.score(candidates, references, distilled.uniform(), Optional.empty());
+            List<Prf> a = plain.score(candidates, references, plain.uniform());
+            List<Prf> b = distilled.score(candidates, references, distilled.uniform());
             for (int i = 0; i < a.size(); i++) {
                 assertEquals(a.get(i).f(), b.get(i).f(), 1e-5, "candidate " + i);
             }
@@ -226,9 +233,23 @@ class BertScoreParityTest {
         assertEquals(17, BertScorer.defaultLayer("FacebookAI/roberta-large"));
         assertEquals(9, BertScorer.defaultLayer("bert-base-uncased"));
         assertEquals(5, BertScorer.defaultLayer("distilbert/distilbert-base-uncased"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        BertScoreSpec.MissingLayerException e = assertThrows(BertScoreSpec.MissingLayerException.class,
                 () -> BertScorer.defaultLayer("/models/my-encoder"));
-        assertTrue(e.getMessage().contains("--layer"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("no default BERTScore layer for /models/my-encoder; give one"), e.getMessage());
+        assertTrue(e.naming("--bertscore-layer").getMessage().contains("; pass one with --bertscore-layer"),
+                "each command names its own option");
+    }
+
+    @Test
+    void aLocalDirectoryIsLookedUpByItsNameInBertScoresTable(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path copy = java.nio.file.Files.createDirectories(tmp.resolve("roberta-large"));
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+            java.nio.file.Files.copy(fixtures.resolve("roberta-tiny").resolve(f), copy.resolve(f));
+        }
+        // roberta-tiny has 4 layers, so bert_score's roberta-large default (17) is out of range: the name was used
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BertScoreSpec.builder(copy.toString()).build().open(HubEnvironment.fromSystem(), DownloadListener.NONE));
+        assertTrue(e.getMessage().startsWith("layer 17 does not exist"), e.getMessage());
     }
 
     @Test
@@ -237,7 +258,7 @@ class BertScoreParityTest {
         assertThrows(IllegalArgumentException.class, () -> Baseline.builtIn("roberta-large", 16));
     }
 
-    private static double assertPrf(JsonNode want, int i, BertScorer.Prf got, String what) {
+    private static double assertPrf(JsonNode want, int i, Prf got, String what) {
         double p = want.get("P").get(i).asDouble();
         double r = want.get("R").get(i).asDouble();
         double f = want.get("F").get(i).asDouble();

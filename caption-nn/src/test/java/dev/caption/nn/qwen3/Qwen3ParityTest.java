@@ -88,7 +88,7 @@ class Qwen3ParityTest {
             int[][] mask = {ones((int) embeds.getShape().get(0))};
             assertClose("b.last_logits", model.lastLogits(model.forward(embeds.expandDims(0), positions, mask, null, false)
                     .lastHiddenState()).squeeze(0));
-            List<long[]> out = new Qwen3Generator(model, scope).greedy(List.of(embeds), 24, EOS, PAD);
+            List<long[]> out = new Qwen3Generator(model, scope).greedy(List.of(embeds), 24, EOS, PAD).tokens();
             assertArrayEquals(expected.tensor("b.greedy_new_ids").toLongs(), out.get(0));
         }
     }
@@ -100,12 +100,12 @@ class Qwen3ParityTest {
             for (int r = 0; r < 3; r++) {
                 inputs.add(withPrefix(scope, "c." + r + ".prefix", expected.tensor("c." + r + ".prompt_ids").toLongs()));
             }
-            List<long[]> batch = new Qwen3Generator(model, scope).greedy(inputs, 24, EOS, PAD);
+            List<long[]> batch = new Qwen3Generator(model, scope).greedy(inputs, 24, EOS, PAD).tokens();
             long[] want = expected.tensor("c.batch_new_ids").toLongs();
             for (int r = 0; r < 3; r++) {
                 assertArrayEquals(java.util.Arrays.copyOfRange(want, r * 24, r * 24 + 24), batch.get(r), "row " + r);
                 assertArrayEquals(expected.tensor("c." + r + ".single_new_ids").toLongs(),
-                        new Qwen3Generator(model, scope).greedy(List.of(inputs.get(r)), 24, EOS, PAD).get(0),
+                        new Qwen3Generator(model, scope).greedy(List.of(inputs.get(r)), 24, EOS, PAD).tokens().get(0),
                         "row " + r + " alone");
             }
         }
@@ -144,7 +144,7 @@ class Qwen3ParityTest {
         try (NDManager scope = manager.newSubManager()) {
             NDArray embeds = withPrefix(scope, "b.prefix", expected.tensor("b.prompt_ids").toLongs());
             List<BeamSearch.Hypothesis> beams = new BeamSearch(model, scope)
-                    .generate(List.of(embeds), 4, 4, 12, 1.0, EOS, PAD).get(0);
+                    .generate(List.of(embeds), 4, 4, 12, 1.0, EOS, PAD).hypotheses().get(0);
             long[] sequences = expected.tensor("d.sequences").toLongs();
             float[] scores = expected.tensor("d.sequences_scores").toFloats();
             assertEquals(4, beams.size());
@@ -161,11 +161,11 @@ class Qwen3ParityTest {
             NDArray embeds = withPrefix(scope, "b.prefix", expected.tensor("b.prompt_ids").toLongs());
             Qwen3Generator generator = new Qwen3Generator(model, scope);
             Sampling sampling = new Sampling(0.7, 20, 0.95, 42);
-            long[] first = generator.sample(List.of(embeds), 12, EOS, PAD, sampling).get(0);
-            long[] again = generator.sample(List.of(embeds), 12, EOS, PAD, sampling).get(0);
+            long[] first = generator.sample(List.of(embeds), 12, EOS, PAD, sampling).tokens().get(0);
+            long[] again = generator.sample(List.of(embeds), 12, EOS, PAD, sampling).tokens().get(0);
             assertArrayEquals(first, again, "same seed, same tokens");
             // top_k = 1 is greedy whatever the temperature
-            long[] topOne = generator.sample(List.of(embeds), 12, EOS, PAD, new Sampling(5.0, 1, 1.0, 7)).get(0);
+            long[] topOne = generator.sample(List.of(embeds), 12, EOS, PAD, new Sampling(5.0, 1, 1.0, 7)).tokens().get(0);
             assertArrayEquals(java.util.Arrays.copyOf(expected.tensor("b.greedy_new_ids").toLongs(), 12), topOne);
         }
     }

@@ -2,13 +2,12 @@ package dev.caption.nn.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,21 +22,19 @@ import ai.djl.ndarray.NDManager;
 import dev.caption.nn.adapter.Adapter;
 import dev.caption.nn.adapter.AdapterSpec;
 import dev.caption.nn.clip.ClipEncoder;
+import dev.caption.nn.clip.ClipSpec;
 import dev.caption.nn.clip.ImageDecoder;
 import dev.caption.nn.clip.RgbImage;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
-import dev.caption.nn.qwen3.Qwen3Captioner;
 import dev.caption.nn.qwen3.Qwen3ForCausalLM;
 import dev.caption.nn.qwen3.Qwen3Tokenizer;
-import dev.caption.tensor.DType;
-import dev.caption.tensor.Safetensors;
-import dev.caption.tensor.SafetensorsBlob;
-import dev.caption.tensor.Tensor;
+import dev.caption.nn.shapes.ShapesDataset;
 
 /**
- * Adapter training on a synthetic shapes dataset with the tiny CLIP and tiny Qwen3 fixtures: every strategy lowers
- * the validation loss substantially, and a resumed run continues exactly as an uninterrupted one.
+ * Adapter training on shapes-world images with the tiny random CLIP and qwen3-shapes (a tiny Qwen3 trained on the
+ * world's captions): every strategy lowers the validation loss substantially, and a resumed run continues exactly
+ * as an uninterrupted one.
  */
 class AdapterTrainingTest {
 
@@ -51,15 +48,15 @@ class AdapterTrainingTest {
 
     @BeforeAll
     static void encodeDataset() throws Exception {
-        fixtures = Path.of(AdapterTrainingTest.class.getResource("/fixtures/qwen3-tiny/config.json").toURI()).getParent().getParent();
+        fixtures = Path.of(AdapterTrainingTest.class.getResource("/fixtures/qwen3-shapes/config.json").toURI()).getParent().getParent();
         manager = NDManager.newBaseManager();
-        llm = Qwen3ForCausalLM.load(sharpenedQwen3(Files.createTempDirectory("qwen3-sharp")), List.of("model.safetensors"), manager);
-        tokenizer = Qwen3Tokenizer.load(fixtures.resolve("qwen3-tiny/tokenizer.json"));
-        List<SyntheticShapes.Sample> samples = SyntheticShapes.generate(48, 64, 11);
+        llm = Qwen3ForCausalLM.load(fixtures.resolve("qwen3-shapes"), List.of("model.safetensors"), manager);
+        tokenizer = Qwen3Tokenizer.load(fixtures.resolve("qwen3-shapes/tokenizer.json"));
+        List<ShapesDataset.Sample> samples = ShapesDataset.generate(96, 64, 11);
         Map<String, float[]> byId = new HashMap<>();
         ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
-        try (ClipEncoder clip = ClipEncoder.load(fixtures.resolve("clip-tiny").toString(), null, -2, false,
-                HubEnvironment.fromSystem(), DownloadListener.NONE)) {
+        try (ClipEncoder clip = ClipSpec.builder(fixtures.resolve("clip-tiny").toString()).build()
+                .open(HubEnvironment.fromSystem(), DownloadListener.NONE)) {
             List<RgbImage> images = new ArrayList<>();
             samples.forEach(s -> images.add(decoder.decode(s.png())));
             List<ClipEncoder.Features> f = clip.encode(images);
@@ -86,31 +83,8 @@ class AdapterTrainingTest {
         validation = new ArrayList<>();
         for (int i = 0; i < samples.size(); i++) {
             TrainingExample e = new TrainingExample(samples.get(i).id(), samples.get(i).captions());
-            (i < 40 ? train : validation).add(e);
+            (i < 80 ? train : validation).add(e);
         }
-    }
-
-    /**
-     * The fixture's random Qwen3 has tied embeddings of norm ~0.11, so its logits span about ±0.6 and no prefix can
-     * move its loss more than ~0.7 nats below ln(V). Training is shown on the same weights with an untied lm_head of
-     * 30 × embed_tokens, which gives the loss room to move; the loss math itself is checked on the fixture as it is
-     * (TeacherForcingParityTest).
-     */
-    static Path sharpenedQwen3(Path dir) throws Exception {
-        Path src = fixtures.resolve("qwen3-tiny");
-        Files.copy(src.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
-        Files.writeString(dir.resolve("config.json"), Files.readString(src.resolve("config.json"))
-                .replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
-        SafetensorsBlob weights = Safetensors.decode(Files.readAllBytes(src.resolve("model.safetensors")), 1 << 20);
-        Map<String, Tensor> tensors = new LinkedHashMap<>(weights.tensors());
-        Tensor embed = weights.tensor("model.embed_tokens.weight");
-        float[] head = embed.toFloats();
-        for (int i = 0; i < head.length; i++) {
-            head[i] *= 30;
-        }
-        tensors.put("lm_head.weight", Tensor.ofFloats(DType.F32, embed.shape(), head));
-        Files.write(dir.resolve("model.safetensors"), Safetensors.encode(tensors));
-        return dir;
     }
 
     @AfterAll
@@ -121,13 +95,12 @@ class AdapterTrainingTest {
     }
 
     static AdapterSpec spec(String strategy) {
-        return new AdapterSpec(AdapterSpec.FORMAT, strategy + "-synthetic", strategy, Map.of(),
-                new AdapterSpec.Vision("clip-tiny", "local", -2, false, features.tokens(), features.dim()),
-                new AdapterSpec.Llm("qwen3-tiny", "local", 32),
-                new AdapterSpec.Prompt(Qwen3Captioner.IMAGE_PROMPT_BEFORE, Qwen3Captioner.IMAGE_PROMPT_AFTER), null);
+        return AdapterSpec.builder(strategy, new AdapterSpec.Vision("clip-tiny", "local", -2, false, features.tokens(),
+                features.dim()), new AdapterSpec.Llm("qwen3-shapes", "local", 64)).id(strategy + "-synthetic").build();
     }
 
-    private static final TrainSettings SETTINGS = new TrainSettings(8, 8, 1e-2, 0.0, 4, 1.0, false, 5, 32, 0);
+    private static final TrainSettings SETTINGS = TrainSettings.builder().epochs(12).batchSize(8).learningRate(1e-3)
+            .weightDecay(0).warmupSteps(4).seed(5).maxCaptionTokens(32).build();
 
     @ParameterizedTest
     @ValueSource(strings = {"mean", "avgpool", "conv", "resampler", "mlp"})
@@ -138,7 +111,7 @@ class AdapterTrainingTest {
             TrainingHistory h = trainer.train(adapter, features, train, validation, SETTINGS, out, false, TrainingListener.NONE);
             double after = h.bestValidationLoss();
             System.out.printf("train %-9s validation loss %.3f -> %.3f (%d steps)%n", strategy, before, after, h.stepLoss().size());
-            assertTrue(before - after > 1.5, strategy + ": validation loss " + before + " -> " + after);
+            assertTrue(before - after > 0.1, strategy + ": validation loss " + before + " -> " + after);
             assertEquals(SETTINGS.epochs(), h.epochs().size());
             try (Adapter best = Adapter.load(out.resolve(AdapterTrainer.BEST), manager)) {
                 assertEquals(after, trainer.validationLoss(best, features, validation, SETTINGS), 1e-4);
@@ -150,13 +123,20 @@ class AdapterTrainingTest {
     @Test
     void aResumedRunContinuesExactlyAsAnUninterruptedOne(@TempDir Path straight, @TempDir Path resumed) {
         AdapterTrainer trainer = new AdapterTrainer(llm, tokenizer, manager);
-        TrainSettings two = SETTINGS.withEpochs(2);
+        TrainSettings two = SETTINGS.toBuilder().epochs(2).build();
         try (Adapter a = Adapter.create(spec("avgpool"), manager, 1); Adapter b = Adapter.create(spec("avgpool"), manager, 1);
              Adapter c = Adapter.create(spec("avgpool"), manager, 99)) {
             TrainingHistory full = trainer.train(a, features, train, validation, two, straight, false, TrainingListener.NONE);
-            // the first epoch with a two-epoch schedule (as a run that is stopped after it), then resume
-            trainer.train(b, features, train, validation, new TrainSettings(2, 8, 1e-2, 0.0, 4, 1.0, false, 5, 32,
-                    full.epochs().get(0).step()), resumed, false, TrainingListener.NONE);
+            // the same run, killed right after its first epoch was checkpointed; then resumed
+            class Killed extends RuntimeException {
+            }
+            assertThrows(Killed.class, () -> trainer.train(b, features, train, validation, two, resumed, false,
+                    new TrainingListener() {
+                        @Override
+                        public void onEpoch(int epoch, double trainLoss, double validationLoss, boolean best) {
+                            throw new Killed();
+                        }
+                    }));
             // c starts from other weights: resuming must load everything from last/
             TrainingHistory rest = trainer.train(c, features, train, validation, two, resumed, true, TrainingListener.NONE);
             assertEquals(full.stepLoss(), rest.stepLoss());

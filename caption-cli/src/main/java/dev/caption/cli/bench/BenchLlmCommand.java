@@ -1,0 +1,165 @@
+package dev.caption.cli.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.caption.nn.Devices;
+import dev.caption.nn.qwen3.KvCache;
+import dev.caption.nn.qwen3.Qwen3Config;
+import dev.caption.nn.qwen3.Qwen3ForCausalLM;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import dev.caption.cli.CaptionCommand;
+
+/** Qwen3-0.6B-sized prefill and decode speed with random weights, against the memory-bandwidth floor. */
+@Command(name = "llm", mixinStandardHelpOptions = true,
+        description = "Prefill ms and decode tokens/s of a random-weight Qwen3-0.6B, fp32, per batch size.")
+public final class BenchLlmCommand extends CaptionCommand {
+
+    @Option(names = "--batch", split = ",", defaultValue = "1,8,32", description = "Decode batch sizes (default: ${DEFAULT-VALUE}).")
+    List<Integer> batches;
+
+    @Option(names = "--prompt-tokens", defaultValue = "64", description = "Prompt length (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--steps", defaultValue = "16", description = "Decode steps timed (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Override
+    public Integer call() throws IOException {
+        Qwen3Config config = Qwen3Config.qwen3_0_6b();
+        try (NDManager manager = NDManager.newBaseManager(Devices.parse(device))) {
+            long t0 = System.nanoTime();
+            Qwen3ForCausalLM model = Qwen3ForCausalLM.random(config, manager, 11);
+            long params = Qwen3ForCausalLM.parameterCount(config, manager);
+            double bandwidth = readBandwidth(manager);
+            out().printf(Locale.ROOT, "bench llm: Qwen3-0.6B shape, random weights (%d parameters, %.1f GB fp32), "
+                    + "%s, built in %.1f s; read bandwidth %.1f GB/s%n", params, params * 4 / 1e9, device,
+                    (System.nanoTime() - t0) / 1e9, bandwidth / 1e9);
+
+            out().printf(Locale.ROOT, "  RSS after building: %.2f GB%n", rssBytes("VmRSS:") / 1e9);
+            double prefill = prefillMillis(model, manager, 1);
+            out().printf(Locale.ROOT, "  prefill %d tokens, batch 1: %.0f ms%n", promptTokens, prefill);
+            for (int b : batches) {
+                double seconds = decodeSeconds(model, manager, b);
+                double perStep = seconds / steps;
+                String floor = "";
+                if (b == 1) {
+                    // every step reads all weights once (the tied embedding as lm_head)
+                    double floorMs = params * 4 / bandwidth * 1e3;
+                    floor = String.format(Locale.ROOT, "; bandwidth floor %.0f ms/step, measured %.1fx it", floorMs,
+                            perStep * 1e3 / floorMs);
+                }
+                out().printf(Locale.ROOT, "  decode batch %2d: %7.1f tokens/s (%.0f ms per step)%s; RSS now %.2f GB%n", b,
+                        b * steps / seconds, perStep * 1e3, floor, rssBytes("VmRSS:") / 1e9);
+            }
+            out().printf(Locale.ROOT, "  peak RSS %.2f GB%n", rssBytes("VmHWM:") / 1e9);
+            model.close();
+        }
+        return 0;
+    }
+
+    private double prefillMillis(Qwen3ForCausalLM model, NDManager manager, int b) {
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep < 3; rep++) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray embeds = model.embed(scope, tokens(b * promptTokens)).reshape(b, promptTokens, -1);
+                long start = System.nanoTime();
+                model.lastLogits(model.forward(embeds, positions(b, 0, promptTokens), mask(b, promptTokens), null, false)
+                        .lastHiddenState()).toFloatArray();
+                best = Math.min(best, (System.nanoTime() - start) / 1e6);
+            }
+        }
+        return best;
+    }
+
+    private double decodeSeconds(Qwen3ForCausalLM model, NDManager manager, int b) {
+        try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers())) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray embeds = model.embed(scope, tokens(b * promptTokens)).reshape(b, promptTokens, -1);
+                model.lastLogits(model.forward(embeds, positions(b, 0, promptTokens), mask(b, promptTokens), cache, false)
+                        .lastHiddenState()).toFloatArray();
+            }
+            long start = System.nanoTime();
+            for (int s = 0; s < steps; s++) {
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray embeds = model.embed(scope, tokens(b)).reshape(b, 1, -1);
+                    long[] next = model.lastLogits(model.forward(embeds, positions(b, promptTokens + s, 1),
+                            mask(b, promptTokens + s + 1), cache, false).lastHiddenState()).argMax(-1).toLongArray();
+                    if (next.length != b) {
+                        throw new IllegalStateException("decode lost rows");
+                    }
+                }
+            }
+            return (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    private static long[] tokens(int n) {
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = 1000 + (i * 7919L) % 100_000;
+        }
+        return ids;
+    }
+
+    private static long[][] positions(int b, int from, int count) {
+        long[][] p = new long[b][count];
+        for (long[] row : p) {
+            for (int i = 0; i < count; i++) {
+                row[i] = from + i;
+            }
+        }
+        return p;
+    }
+
+    private static int[][] mask(int b, int keys) {
+        int[][] m = new int[b][keys];
+        for (int[] row : m) {
+            Arrays.fill(row, 1);
+        }
+        return m;
+    }
+
+    /**
+     * Bytes/s the engine reads from memory: a sum over a 1 GiB array (a decode step's weight reads are reads too).
+     * Allocation and page faults are kept out of the timing.
+     */
+    private static double readBandwidth(NDManager manager) {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray big = scope.ones(new Shape(256L << 20));
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 4; i++) {
+                try (NDManager rep = scope.newSubManager()) {
+                    long start = System.nanoTime();
+                    NDArray sum = big.sum();
+                    sum.attach(rep);
+                    sum.getFloat();
+                    best = Math.min(best, (System.nanoTime() - start) / 1e9);
+                }
+            }
+            return (256L << 20) * 4.0 / best;
+        }
+    }
+
+    /** VmRSS (now) or VmHWM (peak) from /proc/self/status. */
+    static long rssBytes(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(field)) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        return -1;
+    }
+}

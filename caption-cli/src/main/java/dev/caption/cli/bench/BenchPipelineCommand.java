@@ -1,0 +1,189 @@
+package dev.caption.cli.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import ai.djl.ndarray.NDManager;
+import dev.caption.broker.CommittedRecords;
+import dev.caption.broker.LocalKafkaBroker;
+import dev.caption.core.kafka.KafkaSettings;
+import dev.caption.core.kafka.Topic;
+import dev.caption.core.kafka.TopicAdmin;
+import dev.caption.core.kafka.Topics;
+import dev.caption.core.message.Caption;
+import dev.caption.core.message.References;
+import dev.caption.nn.adapter.Adapter;
+import dev.caption.nn.adapter.AdapterSpec;
+import dev.caption.nn.bert.BertScorer;
+import dev.caption.nn.clip.ClipEncoder;
+import dev.caption.nn.clip.ClipSpec;
+import dev.caption.nn.bert.BertScoreSpec;
+import dev.caption.nn.qwen3.Qwen3Spec;
+import dev.caption.nn.clip.ImageDecoder;
+import dev.caption.nn.clip.RgbImage;
+import dev.caption.nn.hub.DownloadListener;
+import dev.caption.nn.hub.HubEnvironment;
+import dev.caption.nn.qwen3.Decoding;
+import dev.caption.nn.qwen3.Qwen3Captioner;
+import dev.caption.nn.shapes.ShapesDataset;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import dev.caption.cli.SyntheticWorld;
+import dev.caption.cli.ImageInputs;
+import dev.caption.cli.streams.Publisher;
+import dev.caption.cli.pipeline.LocalPipeline;
+import dev.caption.cli.CaptionCommand;
+
+/**
+ * Images/s and latency through the four services on the local broker, against the same models chained in one
+ * process without Kafka; the ratio is Kafka's overhead (transactions, serialization, hops, batching waits).
+ */
+@Command(name = "pipeline", mixinStandardHelpOptions = true,
+        description = {"Images/s and latency through all four services on the local broker vs the same models chained",
+            "in-process, with the tiny fixture models (random weights) by default; --clip/--llm/--adapter/--bertscore-model",
+            "point at other checkpoints. Reports the Kafka overhead as a ratio."})
+public final class BenchPipelineCommand extends CaptionCommand {
+
+    @Option(names = "--images", defaultValue = "64") int images;
+    @Option(names = "--batch", defaultValue = "16", description = "max-batch of every stage, and the in-process batch.") int batch;
+    @Option(names = "--max-new-tokens", defaultValue = "32") int maxNewTokens;
+    @Option(names = "--clip", paramLabel = "DIR") String clip;
+    @Option(names = "--llm", paramLabel = "DIR") String llm;
+    @Option(names = "--adapter", paramLabel = "DIR") Path adapter;
+    @Option(names = "--bertscore-model", paramLabel = "DIR") String bert;
+    @Option(names = "--bertscore-layer") Integer bertLayer;
+    @Option(names = "--real-size", description = {"Random-weight checkpoints at the real sizes (ViT-B/32, Qwen3-0.6B,",
+        "roberta-large L17), written once to ~/.caption/bench-models (about 2.5 GB, bf16)."})
+    boolean realSize;
+
+    @Override
+    public Integer call() throws Exception {
+        Path home = Path.of(System.getProperty("caption.home", ".")).toAbsolutePath().normalize();
+        Path work = Files.createTempDirectory("bench-pipeline");
+        LocalPipeline.Models models = models(home, work);
+        LocalPipeline.requireBuilt(home);
+        List<ShapesDataset.Sample> samples = ShapesDataset.generate(images + 8, 96, 9);
+        out().printf(Locale.ROOT, "bench pipeline: %d images (96x96 PNG), batch %d, %d new tokens, %d threads; models %s%n",
+                images, batch, maxNewTokens, Runtime.getRuntime().availableProcessors(), models);
+        double[] inProcess = inProcess(models, samples);
+        double[] kafka = throughKafka(home, work, models, samples);
+        out().printf(Locale.ROOT, "  in-process chain:   %7.2f images/s, latency per image %7.0f ms (its batch)%n",
+                inProcess[0], inProcess[1]);
+        out().printf(Locale.ROOT, "  four services:      %7.2f images/s, latency p50 %7.0f ms, p95 %7.0f ms (submit to score)%n",
+                kafka[0], kafka[1], kafka[2]);
+        out().printf(Locale.ROOT, "  Kafka overhead:     %.2fx the in-process time per image%n", inProcess[0] / kafka[0]);
+        return 0;
+    }
+
+    private LocalPipeline.Models models(Path home, Path work) throws java.io.IOException {
+        if (!realSize) {
+            LocalPipeline.Models tiny = LocalPipeline.Models.synthetic();
+            return new LocalPipeline.Models(clip != null ? clip : tiny.clip(), llm != null ? llm : tiny.llm(),
+                    adapter != null ? adapter : tiny.adapter(), bert != null ? bert : tiny.bert(),
+                    bert != null ? Optional.ofNullable(bertLayer) : tiny.bertLayer());
+        }
+        Path dir = Path.of(System.getProperty("user.home"), ".caption", "bench-models");
+        RealSizeModels.ensure(dir, SyntheticWorld.models(), err());
+        String c = dir.resolve("clip-vit-b32").toString();
+        String l = dir.resolve("qwen3-0.6b").toString();
+        Path a = adapter;
+        if (a == null) {
+            a = work.resolve("adapter");
+            AdapterSpec spec = AdapterSpec.builder("conv", new AdapterSpec.Vision(c, "local", -2, false, 49, 768),
+                    new AdapterSpec.Llm(l, "local", 1024)).id("bench-conv").build();
+            try (NDManager m = NDManager.newBaseManager(); Adapter ad = Adapter.create(spec, m, 7)) {
+                ad.save(a, spec);
+            }
+        }
+        return new LocalPipeline.Models(c, l, a, dir.resolve("roberta-large").toString(), Optional.of(17));
+    }
+
+    /** {images/s, mean batch latency ms}: decode, CLIP, adapter, greedy captions and BERTScore, a batch at a time. */
+    private double[] inProcess(LocalPipeline.Models m, List<ShapesDataset.Sample> samples) {
+        try (NDManager manager = NDManager.newBaseManager();
+             ClipEncoder encoder = ClipSpec.builder(m.clip()).build().open(HubEnvironment.fromSystem(), DownloadListener.NONE);
+             Adapter ad = Adapter.load(m.adapter(), manager);
+             Qwen3Captioner lm = Qwen3Spec.builder(m.llm()).build().open(HubEnvironment.fromSystem(), DownloadListener.NONE);
+             BertScorer scorer = BertScoreSpec.builder(m.bert()).layer(m.bertLayer()).build()
+                     .open(HubEnvironment.fromSystem(), DownloadListener.NONE)) {
+            ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
+            chain(samples.subList(0, 8), decoder, encoder, ad, lm, scorer);          // warm-up
+            long start = System.nanoTime();
+            double latency = 0;
+            for (int from = 8; from < samples.size(); from += batch) {
+                long t0 = System.nanoTime();
+                List<ShapesDataset.Sample> b = samples.subList(from, Math.min(samples.size(), from + batch));
+                chain(b, decoder, encoder, ad, lm, scorer);
+                latency += (System.nanoTime() - t0) / 1e6 * b.size();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new double[] {images / seconds, latency / images};
+        }
+    }
+
+    private void chain(List<ShapesDataset.Sample> b, ImageDecoder decoder, ClipEncoder encoder, Adapter ad, Qwen3Captioner lm,
+                       BertScorer scorer) {
+        List<RgbImage> imgs = b.stream().map(s -> decoder.decode(s.png())).toList();
+        List<float[]> prefixes = ad.project(encoder.encode(imgs).stream().map(ClipEncoder.Features::values).toList());
+        List<Qwen3Captioner.Item> items = prefixes.stream()
+                .map(p -> Qwen3Captioner.Item.of(ad.spec().prompt(), p, ad.prefixTokens())).toList();
+        List<String> captions = lm.generate(items, new Decoding.Greedy(maxNewTokens)).first().stream()
+                .map(Qwen3Captioner.Result::text).toList();
+        scorer.score(captions, b.stream().map(ShapesDataset.Sample::captions).toList(), scorer.uniform());
+    }
+
+    /** {images/s, p50 ms, p95 ms}: publish, then wait for every score; latency from submit time to score time. */
+    private double[] throughKafka(Path home, Path work, LocalPipeline.Models m, List<ShapesDataset.Sample> samples) throws Exception {
+        try (LocalKafkaBroker broker = LocalKafkaBroker.builder().build().start()) {
+            KafkaSettings settings = KafkaSettings.of(broker.bootstrapServers());
+            Topics topics = Topics.defaults();
+            TopicAdmin.ensure(settings, topics);
+            Path dir = Files.createDirectories(work.resolve("images"));
+            for (ShapesDataset.Sample s : samples) {
+                Files.write(dir.resolve(s.id() + ".png"), s.png());
+            }
+            try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker.bootstrapServers(), m, "cpu",
+                    Map.of("caption.loop.max-batch", Integer.toString(batch), "caption.eval.max-batch", Integer.toString(batch),
+                            "caption.llm.max-new-tokens", Integer.toString(maxNewTokens)),
+                    line -> err().println("bench pipeline: " + line));
+                 Publisher publisher = new Publisher(settings, topics)) {
+                publisher.publishReferences(samples.stream().map(s -> new References(s.id(), s.captions())).toList());
+                publisher.publishImages(ImageInputs.expand(samples.subList(0, 8).stream()
+                        .map(s -> dir.resolve(s.id() + ".png").toString()).toList()), Publisher.IdFrom.NAME, false);
+                CommittedRecords.read(broker.bootstrapServers(), topics.name(Topic.SCORES), 8, Duration.ofMinutes(10));  // warm-up
+                long start = System.currentTimeMillis();
+                publisher.publishImages(ImageInputs.expand(samples.subList(8, samples.size()).stream()
+                        .map(s -> dir.resolve(s.id() + ".png").toString()).toList()), Publisher.IdFrom.NAME, false);
+                List<ConsumerRecord<String, byte[]>> scores = CommittedRecords.read(broker.bootstrapServers(),
+                        topics.name(Topic.SCORES), images + 8, Duration.ofMinutes(30));
+                long end = scores.stream().mapToLong(ConsumerRecord::timestamp).max().orElse(start);
+                Map<String, Long> submitted = new HashMap<>();
+                for (ConsumerRecord<String, byte[]> r : CommittedRecords.read(broker.bootstrapServers(),
+                        topics.name(Topic.CAPTIONS), images + 8, Duration.ofMinutes(1))) {
+                    Caption c = Caption.CODEC.fromRecord(r);
+                    submitted.put(c.id(), c.timings().get("submit"));
+                }
+                List<Long> latency = new ArrayList<>();
+                for (ConsumerRecord<String, byte[]> r : scores) {
+                    Long t0 = submitted.get(r.key());
+                    if (t0 != null && t0 >= start) {
+                        latency.add(r.timestamp() - t0);
+                    }
+                }
+                latency.sort(null);
+                return new double[] {images / ((end - start) / 1e3), latency.get(latency.size() / 2),
+                    latency.get((int) Math.ceil(0.95 * latency.size()) - 1)};
+            }
+        }
+    }
+}

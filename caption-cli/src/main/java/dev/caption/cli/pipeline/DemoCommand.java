@@ -1,0 +1,281 @@
+package dev.caption.cli.pipeline;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import dev.caption.broker.LocalKafkaBroker;
+import dev.caption.cli.CaptionCommand;
+import dev.caption.cli.DownloadProgress;
+import dev.caption.cli.ImageInputs;
+import dev.caption.cli.ReferenceFiles;
+import dev.caption.cli.SyntheticWorld;
+import dev.caption.cli.streams.Publisher;
+import dev.caption.core.kafka.KafkaSettings;
+import dev.caption.core.kafka.Topic;
+import dev.caption.core.kafka.TopicAdmin;
+import dev.caption.core.kafka.Topics;
+import dev.caption.core.message.Caption;
+import dev.caption.core.message.CaptionHeaders;
+import dev.caption.core.message.References;
+import dev.caption.core.message.Score;
+import dev.caption.nn.adapter.AdapterSpec;
+import dev.caption.nn.hub.CheckpointResolver;
+import dev.caption.nn.hub.HubEnvironment;
+import dev.caption.nn.hub.ModelRef;
+import dev.caption.nn.shapes.ShapesWorld;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The whole product on one machine: a real local broker, the four services as separate JVMs (as deployed), the
+ * images and references published, captions and BERTScores shown as they stream, then a summary.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Start a local Kafka broker and the four services (encoder, adapter, llm, eval) as separate",
+            "processes, publish images with their reference captions, show the captions and BERTScores live, then a",
+            "summary: count, mean F, per-stage latency p50/p95.",
+            "--synthetic runs the pipeline on the synthetic shapes world, offline: a random tiny CLIP, a tiny Qwen3",
+            "trained on the world's captions and the shipped adapter trained between them. It captions held-out",
+            "shapes-world images, and says of each caption whether it names the right colour and shape."})
+public final class DemoCommand extends CaptionCommand {
+
+    @Parameters(paramLabel = "IMAGE", arity = "0..*",
+            description = "Images or directories (default: samples/images, or with --synthetic held-out shapes-world images).")
+    List<String> images;
+
+    @Option(names = "--references", paramLabel = "FILE",
+            description = "Reference captions (default: those of the default images).")
+    Path references;
+
+    @Option(names = "--synthetic", description = "The synthetic shapes world's models: runs anywhere, offline.")
+    boolean synthetic;
+
+    @Option(names = "--clip", defaultValue = "openai/clip-vit-base-patch32", paramLabel = "HF-ID|DIR") String clip;
+    @Option(names = "--llm", defaultValue = "Qwen/Qwen3-0.6B", paramLabel = "HF-ID|DIR") String llm;
+    @Option(names = "--adapter", paramLabel = "DIR", description = "Trained adapter (default: ~/.caption/adapter).") Path adapter;
+    @Option(names = "--bertscore-model", defaultValue = "roberta-large", paramLabel = "HF-ID|DIR") String bertModel;
+    @Option(names = "--bertscore-layer", paramLabel = "L") Integer bertLayer;
+    @Option(names = "--device", defaultValue = "cpu", description = "Device of the llm-service (cpu, cuda:N).") String device;
+    @Option(names = "--timeout", defaultValue = "PT10M", description = "Give up waiting for results after this (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+    @Option(names = "--keep-running", description = "Keep the broker and services up afterwards (Ctrl-C stops them).")
+    boolean keepRunning;
+
+    private String label = "demo";
+
+    @Override
+    public Integer call() throws Exception {
+        Path home = Path.of(System.getProperty("caption.home", ".")).toAbsolutePath().normalize();
+        Path work = Files.createDirectories(Path.of(System.getProperty("user.home"), ".caption", "demo",
+                Long.toString(System.currentTimeMillis())));
+        label = synthetic ? "demo [synthetic]" : "demo";
+        LocalPipeline.Models models = synthetic ? syntheticModels() : realModels();
+        List<String> inputs = images;
+        Path refs = references;
+        if (inputs == null || inputs.isEmpty()) {
+            Path samples = synthetic ? SyntheticWorld.models().samples() : home.resolve("samples");
+            if (!Files.isDirectory(samples.resolve("images"))) {
+                throw new IllegalArgumentException("no images given and no sample images in " + samples);
+            }
+            inputs = List.of(samples.resolve("images").toString());
+            if (refs == null) {
+                refs = Files.isRegularFile(samples.resolve("references.jsonl")) ? samples.resolve("references.jsonl")
+                        : samples.resolve("captions.txt");
+            }
+        } else if (synthetic) {
+            say("note: the synthetic models know only the shapes world (one red, green, blue, yellow, purple or orange "
+                    + "circle, square or triangle on white, black or gray); other images get captions of that world");
+        }
+        LocalPipeline.requireBuilt(home);
+
+        say("starting a local Kafka broker (KRaft, single node)");
+        try (LocalKafkaBroker broker = LocalKafkaBroker.builder().build().start()) {
+            KafkaSettings settings = KafkaSettings.of(broker.bootstrapServers());
+            Topics topics = Topics.defaults();
+            TopicAdmin.ensure(settings, topics);
+            try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker.bootstrapServers(), models, device,
+                    Map.of(), this::say)) {
+                List<References> refList = refs == null ? List.of() : ReferenceFiles.read(refs);
+                Publisher.Result published;
+                int refCount;
+                try (Publisher publisher = new Publisher(settings, topics)) {
+                    refCount = publisher.publishReferences(refList);
+                    published = publisher.publishImages(ImageInputs.expand(inputs), Publisher.IdFrom.PATH, interactive());
+                }
+                say(published.summary(refCount));
+                Map<String, List<String>> refsById = new HashMap<>();
+                refList.forEach(r -> refsById.put(r.id(), r.references()));
+                watch(settings, topics, published.ids(), refsById);
+                if (keepRunning) {
+                    say("broker on " + broker.bootstrapServers() + ", services up (logs in " + work + "); Ctrl-C stops them");
+                    CountDownLatch forever = new CountDownLatch(1);
+                    Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+                    forever.await();
+                }
+                say("stopping the services");
+            }
+        }
+        return 0;
+    }
+
+    /** Prints captions, scores and dead letters as they arrive, until every image is accounted for. */
+    private void watch(KafkaSettings settings, Topics topics, List<String> ids, Map<String, List<String>> refs) {
+        Map<String, Object> c = new LinkedHashMap<>(settings.clientConfig());
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "caption-demo-" + System.nanoTime());
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Set<String> pending = new HashSet<>(ids);
+        Set<String> unscored = new HashSet<>();
+        Map<String, Caption> captions = new HashMap<>();
+        Map<String, Score> scores = new HashMap<>();
+        Map<String, Long> scoredAt = new HashMap<>();
+        Map<String, ShapesWorld.Verdict> verdicts = new HashMap<>();
+        int dead = 0;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.name(Topic.CAPTIONS), topics.name(Topic.SCORES), topics.name(Topic.DLQ)));
+            while ((!pending.isEmpty() || !unscored.isEmpty()) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.topic().equals(topics.name(Topic.CAPTIONS))) {
+                        Caption cap = Caption.CODEC.fromRecord(r);
+                        captions.put(cap.id(), cap);
+                        Optional<ShapesWorld.Scene> scene = Optional.ofNullable(refs.get(cap.id())).flatMap(ShapesWorld::sceneOf);
+                        String verdict = scene.map(sc -> {
+                            ShapesWorld.Verdict v = ShapesWorld.judge(sc, cap.text());
+                            verdicts.put(cap.id(), v);
+                            return v.right() ? "  [right]" : "  [" + v.label() + ": it is a " + sc.colour().word() + " "
+                                    + sc.shape().word() + "]";
+                        }).orElse("");
+                        say(String.format("caption  %-18s %s%s", cap.id(), cap.text().replaceAll("\\s+", " "), verdict));
+                        if (pending.remove(cap.id()) && refs.containsKey(cap.id())) {
+                            unscored.add(cap.id());
+                        }
+                    } else if (r.topic().equals(topics.name(Topic.SCORES))) {
+                        Score s = Score.CODEC.fromRecord(r);
+                        scores.put(s.id(), s);
+                        scoredAt.put(s.id(), r.timestamp());
+                        unscored.remove(s.id());
+                        say(String.format(Locale.ROOT, "score    %-18s P %.4f  R %.4f  F %.4f", s.id(), s.precision(), s.recall(), s.f1()));
+                    } else {
+                        dead++;
+                        pending.remove(r.key());
+                        unscored.remove(r.key());
+                        say(String.format("dead     %-18s %s (%s)", r.key(), CaptionHeaders.get(r.headers(), CaptionHeaders.DLQ_REASON),
+                                CaptionHeaders.get(r.headers(), CaptionHeaders.DLQ_STAGE)));
+                    }
+                }
+            }
+        }
+        summary(ids.size(), captions, scores, scoredAt, verdicts, dead, pending.size() + unscored.size());
+    }
+
+    private void summary(int published, Map<String, Caption> captions, Map<String, Score> scores, Map<String, Long> scoredAt,
+                         Map<String, ShapesWorld.Verdict> verdicts, int dead, int missing) {
+        say("summary: " + count(published, "image") + ", " + count(captions.size(), "caption") + ", " + scores.size()
+                + " scored, " + count(dead, "dead letter") + (missing > 0 ? ", " + missing + " still missing at the timeout" : ""));
+        List<String> quality = new ArrayList<>();
+        if (!scores.isEmpty()) {
+            quality.add(String.format(Locale.ROOT, "mean BERTScore F %.4f", scores.values().stream().mapToDouble(Score::f1).average().orElse(0)));
+        }
+        if (!verdicts.isEmpty()) {
+            long right = verdicts.values().stream().filter(ShapesWorld.Verdict::right).count();
+            quality.add("right: " + right + "/" + verdicts.size());
+        }
+        if (!quality.isEmpty()) {
+            say("summary: " + String.join(", ", quality));
+        }
+        Map<String, List<Long>> latency = new LinkedHashMap<>();
+        for (Caption cap : captions.values()) {
+            Map<String, Long> t = cap.timings();
+            add(latency, "encoder", t.get("submit"), t.get("encoder"));
+            add(latency, "adapter", t.get("encoder"), t.get("adapter"));
+            add(latency, "llm", t.get("adapter"), t.get("llm"));
+            add(latency, "eval", t.get("llm"), scoredAt.get(cap.id()));
+            add(latency, "end to end", t.get("submit"), scoredAt.getOrDefault(cap.id(), t.get("llm")));
+        }
+        say(String.format("%-12s %8s %8s %6s", "stage", "p50 ms", "p95 ms", "n"));
+        latency.forEach((stage, xs) -> {
+            xs.sort(null);
+            say(String.format(Locale.ROOT, "%-12s %8d %8d %6d", stage, percentile(xs, 0.50), percentile(xs, 0.95), xs.size()));
+        });
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    private static void add(Map<String, List<Long>> latency, String stage, Long from, Long to) {
+        if (from != null && to != null) {
+            latency.computeIfAbsent(stage, k -> new ArrayList<>()).add(to - from);
+        }
+    }
+
+    private static long percentile(List<Long> sorted, double q) {
+        return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(q * sorted.size()) - 1));
+    }
+
+    /** The real models, resolved (downloaded where the hub is reachable); what is missing is said, with the way to get it. */
+    private LocalPipeline.Models realModels() {
+        Path adapterDir = adapter != null ? adapter : Path.of(System.getProperty("user.home"), ".caption", "adapter");
+        List<String> missing = new ArrayList<>();
+        CheckpointResolver resolver = new CheckpointResolver(HubEnvironment.fromSystem(), new DownloadProgress(err()));
+        for (String[] m : new String[][] {{clip, "preprocessor_config.json"}, {llm, "tokenizer.json"}, {bertModel, "tokenizer.json"}}) {
+            try {
+                resolver.resolve(ModelRef.parse(m[0], null), List.of(m[1]));
+            } catch (RuntimeException e) {
+                missing.add(m[0] + ": " + e.getMessage());
+            }
+        }
+        if (!Files.isRegularFile(adapterDir.resolve(AdapterSpec.JSON))) {
+            missing.add("adapter: none at " + adapterDir + "; train one with ./caption train --data <Flickr8k or COCO> "
+                    + "--out <dir> and pass --adapter <dir>/best (or copy it to " + adapterDir + ")");
+        } else {
+            AdapterSpec spec = AdapterSpec.read(adapterDir);
+            if (!ModelRef.sameModel(spec.vision().model(), clip) || !ModelRef.sameModel(spec.llm().model(), llm)) {
+                missing.add("adapter " + spec.id() + " was trained for " + spec.vision().model() + " -> " + spec.llm().model()
+                        + ", not " + clip + " -> " + llm);
+            }
+        }
+        if (!missing.isEmpty()) {
+            err().println("demo: the models are not all available here:");
+            missing.forEach(m -> err().println("  - " + m));
+            err().println("demo: set HF_HOME/HF_HUB_CACHE to a cache that has them, pass local directories "
+                    + "(--clip, --llm, --bertscore-model, --adapter), or run ./caption demo --synthetic");
+            throw new IllegalArgumentException(missing.size() + " of the demo's models are missing (listed above); "
+                    + "./caption demo --synthetic runs without them");
+        }
+        return new LocalPipeline.Models(clip, llm, adapterDir, bertModel, Optional.ofNullable(bertLayer));
+    }
+
+    /** The shapes world's models, unpacked from the caption-models jar. */
+    private LocalPipeline.Models syntheticModels() {
+        LocalPipeline.Models m = LocalPipeline.Models.synthetic();
+        say("models: clip-tiny (a random CLIP), qwen3-shapes (a tiny Qwen3 trained on the shapes world's captions) and "
+                + "the shipped shapes adapter between them; roberta-tiny for BERTScore. They caption the synthetic shapes "
+                + "world only: this shows the pipeline working end to end, not a photo captioner");
+        return m;
+    }
+
+    private void say(String line) {
+        out().println(label + ": " + line);
+        out().flush();
+    }
+}

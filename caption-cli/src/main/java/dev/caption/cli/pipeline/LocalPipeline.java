@@ -1,0 +1,111 @@
+package dev.caption.cli.pipeline;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import dev.caption.cli.SyntheticWorld;
+
+/** The four services as separate processes against one broker, as `caption demo` and `caption bench pipeline` run them. */
+public final class LocalPipeline implements AutoCloseable {
+
+    /** What the services run. */
+    public record Models(String clip, String llm, Path adapter, String bert, Optional<Integer> bertLayer) {
+
+        /** The synthetic shapes world: clip-tiny, qwen3-shapes, the trained shapes adapter, roberta-tiny at layer 3. */
+        public static Models synthetic() {
+            SyntheticWorld.Models m = SyntheticWorld.models();
+            return new Models(m.clip().toString(), m.llm().toString(), m.adapter(), m.bertscore().toString(),
+                    Optional.of(m.bertscoreLayer()));
+        }
+    }
+
+    private final List<ServiceProcess> services = new ArrayList<>();
+    private boolean closed;
+
+    /**
+     * Starts encoder, adapter, llm and eval services and waits until each is ready; {@code log} hears each.
+     * {@code extra} properties go to every service, except {@code caption.<stage>.*} which go to that stage only.
+     */
+    public static LocalPipeline start(Path home, Path work, String bootstrap, Models m, String device, Map<String, String> extra,
+                               Consumer<String> log) throws Exception {
+        LocalPipeline p = new LocalPipeline();
+        Thread cleanup = new Thread(p::close);
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            Map<String, String> common = new LinkedHashMap<>();
+            common.put("kafka.bootstrap.servers", bootstrap);
+            common.put("caption.loop.max-wait", "PT0.05S");
+            Map<String, Map<String, String>> props = new LinkedHashMap<>();
+            props.put("encoder-service", Map.of("caption.encoder.model", m.clip(), "caption.loop.instance-id", "local-encoder"));
+            props.put("adapter-service", Map.of("caption.adapter.path", m.adapter().toString(),
+                    "caption.loop.instance-id", "local-adapter"));
+            props.put("llm-service", Map.of("caption.llm.model", m.llm(), "caption.llm.device", device,
+                    "caption.loop.instance-id", "local-llm"));
+            Map<String, String> eval = new HashMap<>(Map.of("caption.eval.scorer.model", m.bert(),
+                    "caption.eval.state-dir", work.resolve("eval-state").toString(), "caption.eval.max-wait", "PT0.1S"));
+            m.bertLayer().ifPresent(l -> eval.put("caption.eval.scorer.layer", l.toString()));
+            props.put("eval-service", eval);
+            for (Map.Entry<String, Map<String, String>> e : props.entrySet()) {
+                Map<String, String> all = new LinkedHashMap<>(common);
+                // caption.<stage>.* goes to its own service only: Quarkus refuses properties no mapping claims
+                String own = "caption." + e.getKey().replace("-service", "") + ".";
+                extra.forEach((k, v) -> {
+                    if (k.startsWith(own) || !k.matches("caption\\.(encoder|adapter|llm|eval)\\..*")) {
+                        all.put(k, v);
+                    }
+                });
+                all.putAll(e.getValue());
+                p.add(ServiceProcess.start(home, e.getKey(), e.getKey(), all, work, "3g"));
+            }
+            for (ServiceProcess s : p.services()) {
+                s.awaitReady(Duration.ofMinutes(10));
+                log.accept(s.name() + " ready (pid " + s.pid() + ", log " + s.log() + ")");
+            }
+            return p;
+        } catch (Exception e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    public static void requireBuilt(Path home) {
+        for (String module : List.of("encoder-service", "adapter-service", "llm-service", "eval-service")) {
+            ServiceProcess.jar(home, module);
+        }
+    }
+
+    private synchronized void add(ServiceProcess s) {
+        if (closed) {
+            s.close();
+            throw new IllegalStateException("the pipeline was stopped while it started");
+        }
+        services.add(s);
+    }
+
+    /** The services, in start order. */
+    public synchronized List<ServiceProcess> services() {
+        return List.copyOf(services);
+    }
+
+    /**
+     * Stops every service (SIGTERM, then SIGKILL after a grace period) and waits for each to exit. Safe to call from
+     * the shutdown hook and the main thread at once: the second call waits for the first and does nothing more.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ServiceProcess s : services) {
+            s.close();
+        }
+    }
+}

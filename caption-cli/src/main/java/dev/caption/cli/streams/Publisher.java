@@ -1,0 +1,177 @@
+package dev.caption.cli.streams;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import dev.caption.core.kafka.KafkaSettings;
+import dev.caption.core.kafka.Topic;
+import dev.caption.core.kafka.Topics;
+import dev.caption.core.message.CaptionHeaders;
+import dev.caption.core.message.ImageEvent;
+import dev.caption.core.message.References;
+import me.tongfei.progressbar.ProgressBar;
+import dev.caption.cli.ImageInputs;
+import dev.caption.cli.Sizes;
+import dev.caption.cli.ImageSniffer;
+import dev.caption.cli.Progress;
+
+/** Publishes images and references with an idempotent producer; shared by {@code publish} and {@code demo}. */
+public final class Publisher implements AutoCloseable {
+
+    /** How the image id is derived. */
+    public enum IdFrom {
+        /** Relative path without extension (the default). */
+        PATH,
+        /** File name without extension. */
+        NAME,
+        /** First 16 hex digits of the SHA-256 of the bytes. */
+        SHA256
+    }
+
+    /** What a publish run did. */
+    public record Result(int published, long bytes, Map<String, String> skipped, List<String> ids) {
+        public String summary(int references) {
+            StringBuilder sb = new StringBuilder("published " + published + " image" + (published == 1 ? "" : "s")
+                    + " (" + Sizes.human(bytes) + ")");
+            if (references > 0) {
+                sb.append(" and ").append(references).append(" reference set").append(references == 1 ? "" : "s");
+            }
+            sb.append("; skipped ").append(skipped.size());
+            int shown = 0;
+            for (Map.Entry<String, String> e : skipped.entrySet()) {
+                if (shown++ == 10) {
+                    sb.append(", … and ").append(skipped.size() - 10).append(" more");
+                    break;
+                }
+                sb.append(shown == 1 ? ": " : ", ").append(e.getKey()).append(" (").append(e.getValue()).append(')');
+            }
+            return sb.toString();
+        }
+    }
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final Topics topics;
+    private final AtomicReference<Exception> sendError = new AtomicReference<>();
+
+    public Publisher(KafkaSettings settings, Topics topics) {
+        this.topics = topics;
+        Map<String, Object> p = new LinkedHashMap<>(settings.clientConfig());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, topics.maxRecordBytes());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "caption-publish");
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    public Result publishImages(List<ImageInputs.Input> inputs, IdFrom idFrom, boolean progress) {
+        Map<String, String> skipped = new LinkedHashMap<>();
+        List<String> ids = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        AtomicLong bytes = new AtomicLong();
+        int published = 0;
+        String topic = topics.name(Topic.IMAGES);
+        try (ProgressBar bar = progress ? Progress.bar("publish", inputs.size()) : null) {
+            for (ImageInputs.Input input : inputs) {
+                String label = input.file().toString();
+                try {
+                    long size = Files.size(input.file());
+                    if (size > topics.maxImageBytes()) {
+                        skipped.put(label, "too large: " + Sizes.human(size) + " > " + Sizes.human(topics.maxImageBytes()));
+                        continue;
+                    }
+                    if (size == 0) {
+                        skipped.put(label, "empty file");
+                        continue;
+                    }
+                    byte[] data = Files.readAllBytes(input.file());
+                    String type = ImageSniffer.detect(data);
+                    String rejection = ImageSniffer.rejection(type);
+                    if (rejection != null) {
+                        skipped.put(label, rejection);
+                        continue;
+                    }
+                    String id = switch (idFrom) {
+                        case PATH -> input.pathId();
+                        case NAME -> ImageInputs.stripExtension(input.file().getFileName().toString());
+                        case SHA256 -> sha256(data);
+                    };
+                    if (!seen.add(id)) {
+                        skipped.put(label, "duplicate id '" + id + "'");
+                        continue;
+                    }
+                    ProducerRecord<String, byte[]> record = ImageEvent.CODEC.toRecord(topic, new ImageEvent(id, type, data));
+                    CaptionHeaders.put(record.headers(), CaptionHeaders.SUBMIT_TIME, Long.toString(System.currentTimeMillis()));
+                    CaptionHeaders.put(record.headers(), CaptionHeaders.TRACEPARENT, CaptionHeaders.newTraceparent());
+                    send(record);
+                    bytes.addAndGet(data.length);
+                    ids.add(id);
+                    published++;
+                } catch (IOException e) {
+                    skipped.put(label, "unreadable: " + e.getMessage());
+                } finally {
+                    if (bar != null) {
+                        bar.step();
+                    }
+                }
+            }
+            flush();
+        }
+        return new Result(published, bytes.get(), skipped, ids);
+    }
+
+    public int publishReferences(List<References> references) {
+        String topic = topics.name(Topic.REFERENCES);
+        for (References r : references) {
+            send(References.CODEC.toRecord(topic, r));
+        }
+        flush();
+        return references.size();
+    }
+
+    private void send(ProducerRecord<String, byte[]> record) {
+        producer.send(record, (metadata, error) -> {
+            if (error != null) {
+                sendError.compareAndSet(null, error);
+            }
+        });
+    }
+
+    private void flush() {
+        producer.flush();
+        Exception e = sendError.get();
+        if (e != null) {
+            throw new IllegalStateException("Kafka refused a record: " + e.getMessage(), e);
+        }
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

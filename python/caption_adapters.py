@@ -1,0 +1,1 @@
+"""Reference PyTorch modules for the caption adapters (placeholder draft, completed below)."""
