@@ -1,48 +1,33 @@
 package dev.caption.core.loop;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.DeadLetter;
 
 /**
@@ -51,18 +36,20 @@ import dev.caption.core.message.DeadLetter;
  * <ol>
  *   <li><b>Collect.</b> Poll until {@code maxBatch} records are in hand or {@code maxWait} has passed since the
  *   first one arrived. Nothing is committed while collecting, so a crash here loses nothing.</li>
- *   <li><b>Process</b> the batch, outside any transaction. If the processor throws, retry with exponential
- *   backoff; when retries run out, split the batch in halves (recursively) so that one bad record cannot sink its
- *   neighbours. A record that fails alone, or that the processor marks failed, becomes a dead letter.</li>
- *   <li><b>Commit</b> in one Kafka transaction: the outputs, the dead letters and the input offsets
- *   ({@code sendOffsetsToTransaction} with the consumer's group metadata, KIP-447). Consumers downstream read
- *   {@code read_committed}, so they see a batch's outputs exactly once or not at all.</li>
+ *   <li><b>Process</b> the batch, outside any transaction ({@link RetryPolicy}: retry with backoff, then split to
+ *   isolate the record at fault). A record that fails alone, or that the processor marks failed, becomes a dead
+ *   letter ({@link OutputAssembler}).</li>
+ *   <li><b>Commit</b> in one Kafka transaction: the outputs, the dead letters and the input offets
+ *   ({@link TransactionalSink}). Consumers downstream read {@code read_committed}, so they see a batch's outputs
+ *   exactly once or not at all.</li>
  * </ol>
  *
  * <p>A failed transaction is aborted and the consumer rewound to the batch's first offsets, so the batch is
- * processed again; a producer that cannot abort is replaced (its {@code initTransactions} fences the old epoch).
- * Being fenced by another instance with the same transactional id or group instance id is fatal: that other
- * instance owns the work now.
+ * processed again. What an error means is decided in one place, {@link KafkaErrors}: being fenced by another
+ * instance, or refused by the cluster, is fatal (health FAILED, with one line saying why); the rest is retried.
+ *
+ * <p>Between any two processor calls the consumer polls (paused, so it fetches nothing), so only a single
+ * processor call has to fit in {@code max.poll.interval.ms}, however long retries and bisection take.
  *
  * <p>{@link #close()} is graceful: collection stops, the in-flight batch is committed if it finishes within
  * {@code shutdownTimeout}, otherwise the thread is interrupted and its transaction aborted.
@@ -71,11 +58,12 @@ public final class BatchLoop implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchLoop.class);
     private static final Duration IDLE_POLL = Duration.ofMillis(500);
-    private static final int RECORD_OVERHEAD_BYTES = 256;
 
     private final BatchLoopConfig config;
     private final BatchProcessor processor;
     private final LoopListener listener;
+    private final KafkaClients clients;
+    private final Time time;
     private final CountDownLatch finished = new CountDownLatch(1);
 
     private final AtomicLong recordsIn = new AtomicLong();
@@ -88,22 +76,67 @@ public final class BatchLoop implements AutoCloseable {
 
     private volatile boolean stopping;
     private volatile Health health = new Health(Health.State.STARTING, "not started");
-    private volatile KafkaConsumer<String, byte[]> consumer;
+    private volatile Consumer<String, byte[]> consumer;
     private volatile Thread thread;
-    private KafkaProducer<String, byte[]> producer;
+    private TransactionalSink sink;
     /** The batch being collected; the rebalance listener drops records of revoked partitions from it. */
     private final List<ConsumerRecord<String, byte[]>> pending = new ArrayList<>();
     /** When the first record of the batch being collected arrived. */
     private long batchStartedNanos;
 
     public BatchLoop(BatchLoopConfig config, BatchProcessor processor, LoopListener listener) {
-        this.config = config;
-        this.processor = processor;
-        this.listener = listener == null ? LoopListener.NONE : listener;
+        this(builder(config, processor).listener(listener));
     }
 
     public BatchLoop(BatchLoopConfig config, BatchProcessor processor) {
-        this(config, processor, LoopListener.NONE);
+        this(builder(config, processor));
+    }
+
+    private BatchLoop(Builder b) {
+        this.config = b.config;
+        this.processor = b.processor;
+        this.listener = b.listener == null ? LoopListener.NONE : b.listener;
+        this.clients = b.clients;
+        this.time = b.time;
+    }
+
+    /** A loop of {@code processor} under {@code config}, with real clients and the system clock unless told otherwise. */
+    public static Builder builder(BatchLoopConfig config, BatchProcessor processor) {
+        return new Builder(config, processor);
+    }
+
+    public static final class Builder {
+        private final BatchLoopConfig config;
+        private final BatchProcessor processor;
+        private LoopListener listener = LoopListener.NONE;
+        private KafkaClients clients = KafkaClients.REAL;
+        private Time time = Time.SYSTEM;
+
+        private Builder(BatchLoopConfig config, BatchProcessor processor) {
+            this.config = config;
+            this.processor = processor;
+        }
+
+        public Builder listener(LoopListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** Where the consumer and producers come from (tests: MockConsumer and MockProducer). */
+        public Builder clients(KafkaClients clients) {
+            this.clients = clients;
+            return this;
+        }
+
+        /** The clock of backoffs and timings (tests: MockTime). */
+        public Builder time(Time time) {
+            this.time = time;
+            return this;
+        }
+
+        public BatchLoop build() {
+            return new BatchLoop(this);
+        }
     }
 
     /** Runs the loop on a new thread named after the stage. */
@@ -139,7 +172,7 @@ public final class BatchLoop implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        KafkaConsumer<String, byte[]> c = consumer;
+        Consumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
         }
@@ -163,28 +196,37 @@ public final class BatchLoop implements AutoCloseable {
     public void run() {
         try {
             setHealth(Health.State.STARTING, "connecting to " + config.kafka().bootstrapServers());
-            consumer = new KafkaConsumer<>(consumerConfig(), new StringDeserializer(), new ByteArrayDeserializer());
-            producer = newProducer();
-            initTransactions();
+            consumer = clients.consumer(consumerConfig());
+            sink = new TransactionalSink(config.stage(), () -> clients.producer(producerConfig()), time, () -> stopping,
+                    config.retryBackoff());
+            sink.start(reason -> setHealth(Health.State.DEGRADED, reason));
             consumer.subscribe(config.inputTopics(), new Rebalance());
             setHealth(Health.State.UP, "consuming " + config.inputTopics());
+            RetryPolicy policy = new RetryPolicy(config, time, this::keepAlive, () -> stopping, new RetryEvents());
+            OutputAssembler assembler = new OutputAssembler(config.stage(), config.dlqTopic(), config.maxRecordBytes(), time);
             while (!stopping) {
                 List<ConsumerRecord<String, byte[]>> batch = collect();
                 // a batch collected but not yet processed when stop is asked is simply not committed
                 if (!batch.isEmpty() && !stopping) {
-                    processAndCommit(batch);
+                    processAndCommit(batch, policy, assembler);
                 }
             }
             setHealth(Health.State.STOPPED, "stopped on request");
         } catch (BatchAborted e) {
             setHealth(Health.State.STOPPED, "stopped; in-flight batch aborted");
         } catch (FatalLoopError e) {
-            LOG.error("{}: stopping on an unrecoverable error: {}", config.stage(), e.getMessage());
+            LOG.error("{}: stopping: {}", config.stage(), e.getMessage());
             LOG.debug("{}: cause", config.stage(), e.getCause());
             setHealth(Health.State.FAILED, e.getMessage());
         } catch (WakeupException | InterruptException e) {
             setHealth(stopping ? Health.State.STOPPED : Health.State.FAILED,
                     stopping ? "stopped on request" : "interrupted: " + e);
+        } catch (KafkaException e) {
+            // the consumer's own errors (poll, subscribe): fatal ones get their one line, others crash the loop
+            String line = KafkaErrors.classify(e) == KafkaErrors.Kind.FATAL ? KafkaErrors.describeFatal(config.stage(), e)
+                    : "loop crashed: " + DeadLetter.describe(e);
+            LOG.error("{}: stopping: {}", config.stage(), line);
+            setHealth(Health.State.FAILED, line);
         } catch (RuntimeException | Error e) {
             LOG.error("{}: loop crashed", config.stage(), e);
             setHealth(Health.State.FAILED, "loop crashed: " + DeadLetter.describe(e));
@@ -204,7 +246,7 @@ public final class BatchLoop implements AutoCloseable {
             if (pending.isEmpty()) {
                 timeout = IDLE_POLL;
             } else {
-                long remaining = deadline - System.nanoTime();
+                long remaining = deadline - time.nanoseconds();
                 if (remaining <= 0) {
                     break;
                 }
@@ -219,9 +261,11 @@ public final class BatchLoop implements AutoCloseable {
                     break;
                 }
                 throw e;
-            } catch (FencedInstanceIdException e) {
-                throw new FatalLoopError(config.stage() + " was replaced by another consumer with group.instance.id '"
-                        + config.instanceId() + "'", e);
+            } catch (KafkaException e) {
+                if (KafkaErrors.classify(e) == KafkaErrors.Kind.FATAL) {
+                    throw new FatalLoopError(KafkaErrors.describeFatal(config.stage(), e), e);
+                }
+                throw e;
             }
             if (polled.isEmpty()) {
                 continue;
@@ -239,7 +283,7 @@ public final class BatchLoop implements AutoCloseable {
             // records past maxBatch are fetched again by the next poll
             rewind.forEach(consumer::seek);
             if (wasEmpty && !pending.isEmpty()) {
-                batchStartedNanos = System.nanoTime();
+                batchStartedNanos = time.nanoseconds();
                 deadline = batchStartedNanos + config.maxWait().toNanos();
             }
             if (pending.size() >= config.maxBatch()) {
@@ -247,6 +291,32 @@ public final class BatchLoop implements AutoCloseable {
             }
         }
         return new ArrayList<>(pending);
+    }
+
+    /**
+     * Polls with every partition paused, so the consumer stays in its group (max.poll.interval.ms) while a batch is
+     * retried or split; anything a poll hands over anyway (a partition assigned during it) is sought back.
+     */
+    private void keepAlive() {
+        Set<TopicPartition> paused = new HashSet<>(consumer.assignment());
+        consumer.pause(paused);
+        ConsumerRecords<String, byte[]> stray;
+        try {
+            stray = consumer.poll(Duration.ZERO);
+        } catch (WakeupException e) {
+            if (stopping) {
+                return;
+            }
+            throw e;
+        }
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : stray) {
+            first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+        }
+        first.forEach(consumer::seek);
+        Set<TopicPartition> still = new HashSet<>(paused);
+        still.retainAll(consumer.assignment());
+        consumer.resume(still);
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
@@ -266,179 +336,50 @@ public final class BatchLoop implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- process
+    // ---------------------------------------------------------------- process and commit
 
-    private void processAndCommit(List<ConsumerRecord<String, byte[]>> batch) {
-        long polledAt = System.currentTimeMillis();
-        long t0 = System.nanoTime();
-        List<RecordOutcome> outcomes = processWithRetry(batch, true);
-        long t1 = System.nanoTime();
+    private void processAndCommit(List<ConsumerRecord<String, byte[]>> batch, RetryPolicy policy,
+                                  OutputAssembler assembler) {
+        long polledAt = time.milliseconds();
+        long t0 = time.nanoseconds();
+        List<RecordOutcome> outcomes = policy.process(batch, processor);
+        long t1 = time.nanoseconds();
+        OutputAssembler.Assembled assembled = assembler.assemble(batch, outcomes);
+        assembled.deadLetters().forEach(f -> listener.onDeadLetter(f.input(), f.error()));
 
-        List<ProducerRecord<String, byte[]>> toSend = new ArrayList<>();
-        int outputs = 0;
-        int dead = 0;
-        long emittedAt = System.currentTimeMillis();
-        for (int i = 0; i < batch.size(); i++) {
-            ConsumerRecord<String, byte[]> in = batch.get(i);
-            RecordOutcome outcome = outcomes.get(i);
-            Throwable failure = null;
-            if (outcome instanceof RecordOutcome.Emit emit) {
-                List<ProducerRecord<String, byte[]>> decorated = new ArrayList<>();
-                for (ProducerRecord<String, byte[]> out : emit.records()) {
-                    ProducerRecord<String, byte[]> d = decorate(out, in, emittedAt);
-                    long size = estimatedSize(d);
-                    if (size > config.maxRecordBytes()) {
-                        failure = new RecordTooLargeException("output for " + d.topic() + " is about " + size
-                                + " bytes, over the " + config.maxRecordBytes() + "-byte record limit");
-                        break;
-                    }
-                    decorated.add(d);
-                }
-                if (failure == null) {
-                    toSend.addAll(decorated);
-                    outputs += decorated.size();
-                }
-            } else if (outcome instanceof RecordOutcome.Fail fail) {
-                failure = fail.error();
-            } else {
-                failure = new IllegalStateException("processor returned no outcome for this record");
-            }
-            if (failure != null) {
-                toSend.add(DeadLetter.CODEC.toRecord(config.dlqTopic(), DeadLetter.of(config.stage(), in, failure)));
-                dead++;
-                listener.onDeadLetter(in, failure);
-            }
-        }
-
-        long t2 = System.nanoTime();
-        if (!commit(toSend, batch)) {
+        long t2 = time.nanoseconds();
+        TransactionalSink.Result result = sink.commit(assembled.records(), offsets(batch), consumer.groupMetadata());
+        if (result.aborted()) {
+            aborted.incrementAndGet();
+            listener.onTransactionAborted(result.error());
+            setHealth(Health.State.DEGRADED, "transaction failed, batch will be retried: " + DeadLetter.describe(result.error()));
+            LOG.warn("{}: transaction of {} records failed ({}); rewinding", config.stage(), batch.size(),
+                    DeadLetter.describe(result.error()));
+            rewind(batch);
+            time.sleep(config.retryBackoff().toMillis());
             return;
         }
-        long t3 = System.nanoTime();
+        long t3 = time.nanoseconds();
         recordsIn.addAndGet(batch.size());
-        recordsOut.addAndGet(outputs);
-        deadLetters.addAndGet(dead);
+        recordsOut.addAndGet(assembled.outputs());
+        deadLetters.addAndGet(assembled.deadLetters().size());
         batches.incrementAndGet();
         if (health.state() == Health.State.DEGRADED) {
             setHealth(Health.State.UP, "recovered");
         }
         double queue = batch.stream().mapToLong(r -> Math.max(0, polledAt - r.timestamp())).average().orElse(0);
-        listener.onBatchCommitted(new BatchReport(batch.size(), outputs, dead, queue, t0 - batchStartedNanos,
-                t1 - t0, t3 - t2));
+        listener.onBatchCommitted(new BatchReport(batch.size(), assembled.outputs(), assembled.deadLetters().size(), queue,
+                t0 - batchStartedNanos, t1 - t0, t3 - t2));
     }
 
-    private List<RecordOutcome> processWithRetry(List<ConsumerRecord<String, byte[]>> batch, boolean retry) {
-        int attempt = 0;
-        while (true) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new BatchAborted();
-            }
-            Throwable error;
-            try {
-                List<RecordOutcome> outcomes = processor.process(Collections.unmodifiableList(batch));
-                if (outcomes != null && outcomes.size() == batch.size()) {
-                    return outcomes;
-                }
-                error = new IllegalStateException("processor returned " + (outcomes == null ? "null" : outcomes.size()
-                        + " outcomes") + " for " + batch.size() + " records");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new BatchAborted();
-            } catch (Exception | OutOfMemoryError | StackOverflowError e) {
-                if (stopping && Thread.currentThread().isInterrupted()) {
-                    throw new BatchAborted();
-                }
-                error = e;
-            }
-            if (retry && attempt < config.maxRetries()) {
-                attempt++;
-                retries.incrementAndGet();
-                listener.onBatchRetry(batch.size(), attempt, error);
-                setHealth(Health.State.DEGRADED, "batch of " + batch.size() + " failed (attempt " + attempt + "): "
-                        + DeadLetter.describe(error));
-                backoff(attempt);
-                continue;
-            }
-            if (batch.size() == 1) {
-                return List.of(RecordOutcome.fail(error));
-            }
-            splits.incrementAndGet();
-            listener.onBatchSplit(batch.size(), error);
-            int half = batch.size() / 2;
-            List<RecordOutcome> all = new ArrayList<>(processWithRetry(batch.subList(0, half), false));
-            all.addAll(processWithRetry(batch.subList(half, batch.size()), false));
-            return all;
-        }
-    }
-
-    /** Copies trace context, submit time and earlier stage times from the input; stamps this stage's time. */
-    private ProducerRecord<String, byte[]> decorate(ProducerRecord<String, byte[]> out,
-                                                    ConsumerRecord<String, byte[]> in, long now) {
-        Headers headers = new RecordHeaders();
-        for (Header h : in.headers()) {
-            if (h.key().equals(CaptionHeaders.TRACEPARENT) || h.key().equals(CaptionHeaders.SUBMIT_TIME)
-                    || h.key().startsWith(CaptionHeaders.STAGE_TIME_PREFIX)) {
-                headers.add(h);
-            }
-        }
-        for (Header h : out.headers()) {
-            headers.remove(h.key());
-        }
-        for (Header h : out.headers()) {
-            headers.add(h);
-        }
-        CaptionHeaders.put(headers, CaptionHeaders.stageTimeKey(config.stage()), Long.toString(now));
-        return new ProducerRecord<>(out.topic(), out.partition(), out.timestamp(), out.key(), out.value(), headers);
-    }
-
-    private static long estimatedSize(ProducerRecord<String, byte[]> r) {
-        long size = RECORD_OVERHEAD_BYTES;
-        if (r.key() != null) {
-            size += r.key().getBytes(StandardCharsets.UTF_8).length;
-        }
-        if (r.value() != null) {
-            size += r.value().length;
-        }
-        for (Header h : r.headers()) {
-            size += h.key().length() + (h.value() == null ? 0 : h.value().length) + 8;
-        }
-        return size;
-    }
-
-    // ---------------------------------------------------------------- commit
-
-    /** Produces and commits one transaction; on failure aborts, rewinds, and returns false. */
-    private boolean commit(List<ProducerRecord<String, byte[]>> records, List<ConsumerRecord<String, byte[]>> batch) {
+    /** The offsets to commit: one past the last record of each partition in the batch. */
+    static Map<TopicPartition, OffsetAndMetadata> offsets(List<ConsumerRecord<String, byte[]>> batch) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> r : batch) {
             offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
                     (a, b) -> a.offset() >= b.offset() ? a : b);
         }
-        try {
-            producer.beginTransaction();
-            for (ProducerRecord<String, byte[]> r : records) {
-                producer.send(r);
-            }
-            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            producer.commitTransaction();
-            return true;
-        } catch (ProducerFencedException | FencedInstanceIdException | AuthorizationException
-                 | AuthenticationException | UnsupportedVersionException e) {
-            throw new FatalLoopError(config.stage() + " was fenced or refused by the cluster: " + e.getMessage(), e);
-        } catch (InterruptException e) {
-            abortQuietly();
-            throw new BatchAborted();
-        } catch (KafkaException | IllegalStateException e) {
-            aborted.incrementAndGet();
-            listener.onTransactionAborted(e);
-            setHealth(Health.State.DEGRADED, "transaction failed, batch will be retried: " + DeadLetter.describe(e));
-            LOG.warn("{}: transaction of {} records failed ({}); rewinding", config.stage(), batch.size(),
-                    DeadLetter.describe(e));
-            recoverProducer();
-            rewind(batch);
-            backoff(1);
-            return false;
-        }
+        return offsets;
     }
 
     private void rewind(List<ConsumerRecord<String, byte[]>> batch) {
@@ -446,7 +387,7 @@ public final class BatchLoop implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> r : batch) {
             first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
         }
-        var assigned = consumer.assignment();
+        Set<TopicPartition> assigned = consumer.assignment();
         first.forEach((tp, offset) -> {
             if (assigned.contains(tp)) {
                 consumer.seek(tp, offset);
@@ -454,49 +395,20 @@ public final class BatchLoop implements AutoCloseable {
         });
     }
 
-    private void recoverProducer() {
-        try {
-            producer.abortTransaction();
-            return;
-        } catch (ProducerFencedException e) {
-            throw new FatalLoopError(config.stage() + " was fenced by another instance: " + e.getMessage(), e);
-        } catch (InterruptException e) {
-            throw new BatchAborted();
-        } catch (RuntimeException e) {
-            LOG.warn("{}: cannot abort the transaction ({}); replacing the producer", config.stage(), e.toString());
+    /** Retries and splits as counters, listener calls and a DEGRADED health with the reason. */
+    private final class RetryEvents implements RetryPolicy.Events {
+        @Override
+        public void onRetry(int batchSize, int attempt, Throwable error) {
+            retries.incrementAndGet();
+            listener.onBatchRetry(batchSize, attempt, error);
+            setHealth(Health.State.DEGRADED, "batch of " + batchSize + " failed (attempt " + attempt + "): "
+                    + DeadLetter.describe(error));
         }
-        try {
-            producer.close(Duration.ZERO);
-        } catch (RuntimeException ignored) {
-            // it is being replaced anyway
-        }
-        producer = newProducer();
-        initTransactions();
-    }
 
-    private void initTransactions() {
-        int attempt = 0;
-        while (!stopping) {
-            try {
-                producer.initTransactions();
-                return;
-            } catch (ProducerFencedException | AuthorizationException | AuthenticationException
-                     | UnsupportedVersionException e) {
-                throw new FatalLoopError(config.stage() + " cannot start transactions: " + e.getMessage(), e);
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                attempt++;
-                setHealth(Health.State.DEGRADED, "waiting for the transaction coordinator: " + e.getMessage());
-                backoff(attempt);
-            }
-        }
-        throw new BatchAborted();
-    }
-
-    private void abortQuietly() {
-        try {
-            producer.abortTransaction();
-        } catch (RuntimeException ignored) {
-            // closing the producer aborts nothing, but the next initTransactions with this id does
+        @Override
+        public void onSplit(int batchSize, Throwable error) {
+            splits.incrementAndGet();
+            listener.onBatchSplit(batchSize, error);
         }
     }
 
@@ -517,7 +429,7 @@ public final class BatchLoop implements AutoCloseable {
         return c;
     }
 
-    private KafkaProducer<String, byte[]> newProducer() {
+    private Map<String, Object> producerConfig() {
         Map<String, Object> p = new LinkedHashMap<>(config.kafka().clientConfig());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -526,25 +438,11 @@ public final class BatchLoop implements AutoCloseable {
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         // The next transaction's first request waits on the previous one's commit markers
         // (CONCURRENT_TRANSACTIONS) and retries after this backoff: the 100 ms default costs ~40 ms a
-        // transaction; 10 ms brings a local commit to ~16 ms (caption bench-loop).
+        // transaction; 10 ms brings a local commit to ~16 ms (caption bench loop).
         p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, config.transactionalId());
         p.putAll(config.producerOverrides());
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private void backoff(int attempt) {
-        long base = config.retryBackoff().toMillis();
-        long delay = Math.min(config.maxRetryBackoff().toMillis(), base << Math.min(attempt - 1, 20));
-        long end = System.currentTimeMillis() + delay;
-        try {
-            while (!stopping && System.currentTimeMillis() < end) {
-                Thread.sleep(Math.min(50, Math.max(1, end - System.currentTimeMillis())));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BatchAborted();
-        }
+        return p;
     }
 
     private void setHealth(Health.State state, String detail) {
@@ -560,34 +458,16 @@ public final class BatchLoop implements AutoCloseable {
     }
 
     private void closeQuietly() {
-        KafkaProducer<String, byte[]> p = producer;
-        if (p != null) {
-            try {
-                p.close(Duration.ofSeconds(5));
-            } catch (RuntimeException e) {
-                LOG.debug("{}: producer close failed", config.stage(), e);
-            }
+        if (sink != null) {
+            sink.close();
         }
-        KafkaConsumer<String, byte[]> c = consumer;
+        Consumer<String, byte[]> c = consumer;
         if (c != null) {
             try {
                 c.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
                 LOG.debug("{}: consumer close failed", config.stage(), e);
             }
-        }
-    }
-
-    /** The in-flight batch was abandoned because the loop is stopping. */
-    private static final class BatchAborted extends RuntimeException {
-        BatchAborted() {
-            super(null, null, false, false);
-        }
-    }
-
-    private static final class FatalLoopError extends RuntimeException {
-        FatalLoopError(String message, Throwable cause) {
-            super(message, cause);
         }
     }
 }

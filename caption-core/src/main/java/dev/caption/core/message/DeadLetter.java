@@ -72,14 +72,19 @@ public record DeadLetter(String stage, String errorClass, String reason, String 
         originalHeaders = List.copyOf(originalHeaders);
     }
 
-    /** The dead letter for {@code record}, which {@code stage} failed to process with {@code error}. */
+    /** The dead letter for {@code record}, which {@code stage} failed to process with {@code error}, now. */
     public static DeadLetter of(String stage, ConsumerRecord<String, byte[]> record, Throwable error) {
+        return of(stage, record, error, System.currentTimeMillis());
+    }
+
+    /** The dead letter for {@code record}, which {@code stage} failed to process with {@code error} at {@code failedAt}. */
+    public static DeadLetter of(String stage, ConsumerRecord<String, byte[]> record, Throwable error, long failedAt) {
         List<Header> headers = new ArrayList<>();
         for (Header h : record.headers()) {
             headers.add(new RecordHeader(h.key(), h.value()));
         }
         return new DeadLetter(stage, error.getClass().getName(), describe(error), record.topic(), record.partition(),
-                record.offset(), System.currentTimeMillis(), record.key(), record.value(), headers);
+                record.offset(), failedAt, record.key(), record.value(), headers);
     }
 
     /** The message of an error and of its causes, e.g. "cannot decode image: Unsupported Image Type". */
