@@ -66,7 +66,7 @@ class TrainCommandTest {
                 "--max-new-tokens", "6"));
         assertEquals(0, run.status(), run.err());
         String report = Files.readString(out.resolve("report.md"));
-        assertTrue(report.contains("| mean | 1,568 | 1 |"), report);
+        assertTrue(report.contains("| mean | defaults | 1,568 | 1 |"), report);
         assertTrue(report.contains("| avgpool |"), report);
         for (String png : new String[] {"loss-curves", "validation-loss", "bertscore", "latency", "parameters", "prefix-tokens"}) {
             assertTrue(Files.size(out.resolve(png + ".png")) > 1000, png);

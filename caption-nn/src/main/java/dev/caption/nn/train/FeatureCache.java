@@ -14,6 +14,8 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import dev.caption.nn.hub.ModelRef;
+
 import dev.caption.nn.weights.MappedSafetensors;
 import dev.caption.tensor.DType;
 import dev.caption.tensor.Float16;
@@ -34,6 +36,12 @@ public final class FeatureCache implements FeatureSource, AutoCloseable {
 
     /** Which features these are; a cache is only reused for the same encoder, layer and CLS choice. */
     public record Source(String model, String revision, int layer, boolean keepCls, int tokens, int dim) {
+
+        /** The same features: the same model (a directory under another path is the same model), layer, CLS and shape. */
+        boolean sameFeatures(Source o) {
+            return ModelRef.sameModel(model, o.model) && revision.equals(o.revision) && layer == o.layer
+                    && keepCls == o.keepCls && tokens == o.tokens && dim == o.dim;
+        }
     }
 
     /** cache.json: the source and which shard holds each id. */
@@ -61,7 +69,7 @@ public final class FeatureCache implements FeatureSource, AutoCloseable {
         try {
             if (Files.isRegularFile(index)) {
                 Index i = JSON.readValue(index.toFile(), Index.class);
-                if (!i.source().equals(source)) {
+                if (!i.source().sameFeatures(source)) {
                     throw new IllegalArgumentException("feature cache " + dir + " holds features of " + i.source()
                             + ", not of " + source + "; use another --features directory");
                 }
