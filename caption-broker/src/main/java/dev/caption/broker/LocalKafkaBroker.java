@@ -34,7 +34,7 @@ import kafka.tools.StorageTool;
  * Docker, no mocks. The data directory survives {@link #stop()}, so {@link #start()} brings the same broker back
  * (same cluster id, same port, same topics and committed offsets), which is what the broker-restart tests need.
  *
- * <p>The settings are the single-node ones from PLATFORM.md: without replication factor 1 for the internal
+ * <p>The settings are the single-node ones: without replication factor 1 for the internal
  * topics, consumer groups and transactions hang.
  */
 public final class LocalKafkaBroker implements AutoCloseable {

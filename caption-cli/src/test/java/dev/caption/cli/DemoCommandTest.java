@@ -44,6 +44,14 @@ class DemoCommandTest {
         for (String stage : List.of("encoder", "adapter", "llm", "eval", "end to end")) {
             assertTrue(lines.stream().anyMatch(l -> l.matches("demo \\[synthetic\\]: " + stage + " +\\d+ +\\d+ +6")), stage);
         }
+        assertNoServiceLeftRunning();
+    }
+
+    /** Every service process the demo started is gone once it returns. */
+    private static void assertNoServiceLeftRunning() {
+        List<String> alive = ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
+        assertTrue(alive.isEmpty(), "still running after the demo: " + alive);
     }
 
     @Test
@@ -52,5 +60,6 @@ class DemoCommandTest {
         assertEquals(0, run.status(), run.out() + run.err());
         assertTrue(run.out().contains("demo [synthetic]: note: the synthetic models know only the shapes world"), run.out());
         assertTrue(run.out().contains("summary: 1 image, 1 caption, 0 scored, 0 dead letters"), run.out());
+        assertNoServiceLeftRunning();
     }
 }

@@ -1,6 +1,5 @@
 package dev.caption.service;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -104,9 +103,6 @@ public class StageRunner {
     }
 
     private KafkaSettings settings() {
-        Map<String, String> props = new LinkedHashMap<>();
-        kafkaConfig.forEach((k, v) -> props.put(k, String.valueOf(v)));
-        String bootstrap = props.remove("bootstrap.servers");
-        return new KafkaSettings(bootstrap == null ? KafkaSettings.DEFAULT_BOOTSTRAP_SERVERS : bootstrap, props);
+        return KafkaSettings.fromClientConfig(kafkaConfig);
     }
 }

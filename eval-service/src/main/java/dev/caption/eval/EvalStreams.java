@@ -70,7 +70,8 @@ public class EvalStreams {
         kafkaConfig.forEach(props::put);
         if (stage.topics().create()) {
             try {
-                TopicAdmin.ensure(KafkaSettings.of(String.valueOf(props.get("bootstrap.servers"))), topics);
+                // with every kafka.* property: a secured cluster needs its TLS and SASL settings for the admin client too
+                TopicAdmin.ensure(KafkaSettings.fromClientConfig(kafkaConfig), topics);
             } catch (RuntimeException e) {
                 LOG.warnf("could not create the topics (%s); continuing with what exists", e.getMessage());
             }

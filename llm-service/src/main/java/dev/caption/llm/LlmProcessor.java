@@ -68,8 +68,9 @@ public final class LlmProcessor implements BatchProcessor {
                 Map<String, Long> timings = new LinkedHashMap<>(checked.get(j).timings());
                 timings.put("llm", generatedAt);
                 PrefixFrame frame = checked.get(j).frame();
-                out.add(Caption.CODEC.toRecord(captionsTopic, new Caption(frame.id(), best.text(),
-                        best.tokenIds().length, lm.modelId(), lm.revision(), frame.adapter(), null, timings)));
+                out.add(Caption.CODEC.toRecord(captionsTopic, Caption.builder(frame.id(), best.text())
+                        .tokenCount(best.tokenIds().length).model(lm.modelId()).revision(lm.revision())
+                        .adapter(frame.adapter()).timings(timings).build()));
             }
             stats.record(items.size(), generation.prefillNanos(), System.nanoTime() - start, tokens);
             return out;

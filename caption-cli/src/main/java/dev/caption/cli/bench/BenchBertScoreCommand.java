@@ -17,8 +17,8 @@ import dev.caption.cli.CaptionCommand;
 
 /** BERTScore's speed at roberta-large's size (random weights: speed does not depend on their values). */
 @Command(name = "bertscore", mixinStandardHelpOptions = true,
-        description = {"Candidate-reference pairs/s of BERTScore with a random-weight roberta-large (layer 17),",
-            "with 1 and with 5 references per candidate. Captions are random 8-14 word sentences."})
+        description = {"Candidate-reference pairs/s of BERTScore with a random-weight roberta-large (layer 17).",
+            "With 1 and with 5 references per candidate. Captions are random 8-14 word sentences."})
 public final class BenchBertScoreCommand extends CaptionCommand {
 
     @Option(names = "--tokenizer", required = true, paramLabel = "DIR",

@@ -49,9 +49,9 @@ import dev.caption.cli.CaptionCommand;
  * process without Kafka; the ratio is Kafka's overhead (transactions, serialization, hops, batching waits).
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
-        description = {"Images/s and latency through all four services on the local broker vs the same models chained",
-            "in-process, with the tiny fixture models (random weights) by default; --clip/--llm/--adapter/--bertscore-model",
-            "point at other checkpoints. Reports the Kafka overhead as a ratio."})
+        description = {"Images/s and latency through the four services on a local broker, against one process.",
+            "The same models chained in-process are the baseline. The shapes world's small models by default;",
+            "--clip/--llm/--adapter/--bertscore-model point at other checkpoints. Reports the Kafka overhead as a ratio."})
 public final class BenchPipelineCommand extends CaptionCommand {
 
     @Option(names = "--images", defaultValue = "64") int images;

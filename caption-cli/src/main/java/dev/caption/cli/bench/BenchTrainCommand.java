@@ -33,8 +33,8 @@ import dev.caption.cli.CaptionCommand;
  * adapters' inference throughput at ViT-B/32 → Qwen3-0.6B sizes.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Training step time (forward + backward through frozen Qwen3, fp32) with an mlp adapter on",
-            "49 ViT-B/32 feature tokens and 32 caption tokens per row, RSS per step (leak check), and adapter",
+        description = {"Training step time and memory, and adapter inference speed per strategy.",
+            "Forward + backward through a frozen Qwen3 (fp32) with an mlp adapter on 49 ViT-B/32 feature tokens and 32 caption tokens per row, RSS per step (leak check), and adapter",
             "inference images/s per strategy. --llm DIR uses that checkpoint instead of a random 0.6B (e.g. a soak",
             "with qwen3-tiny)."})
 public final class BenchTrainCommand extends CaptionCommand {

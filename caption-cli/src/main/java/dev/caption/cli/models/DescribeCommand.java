@@ -38,8 +38,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "describe", mixinStandardHelpOptions = true,
         header = "Caption images offline: CLIP, a trained adapter and Qwen3 in one process, no Kafka.",
-        description = {"Caption images offline with the models the pipeline runs: CLIP features, the adapter's prefix,",
-            "greedy Qwen3. CLIP and Qwen3 default to the ones the adapter was trained for. With --references of the",
+        description = {"Caption images offline, in one process: CLIP, a trained adapter and Qwen3, no Kafka.",
+            "The models are the ones the pipeline runs: CLIP features, the adapter's prefix, greedy Qwen3. CLIP and Qwen3 default to the ones the adapter was trained for. With --references of the",
             "shapes world, each caption is judged right (names the colour and shape) or wrong, and a summary follows."})
 public final class DescribeCommand extends CaptionCommand {
 

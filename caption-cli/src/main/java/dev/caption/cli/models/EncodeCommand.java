@@ -32,8 +32,8 @@ import dev.caption.cli.CaptionCli;
 import dev.caption.cli.CaptionCommand;
 
 @Command(name = "encode", mixinStandardHelpOptions = true,
-        description = {"Compute CLIP vision features offline, as the encoder-service does, into one safetensors file",
-            "(one [tokens, dim] tensor per image, named by its file name without directory or extension).",
+        description = {"Compute CLIP vision features offline, as the encoder-service does.",
+            "Writes one safetensors file (one [tokens, dim] tensor per image, named by its file name without directory or extension).",
             "Models come from the Hugging Face cache or hub, or a directory.",
             "Exit status: 0 all encoded, 3 some images skipped, 1 error."})
 public final class EncodeCommand extends CaptionCommand {

@@ -49,9 +49,10 @@ import picocli.CommandLine.Parameters;
  * images and references published, captions and BERTScores shown as they stream, then a summary.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Start a local Kafka broker and the four services (encoder, adapter, llm, eval) as separate",
-            "processes, publish images with their reference captions, show the captions and BERTScores live, then a",
-            "summary: count, mean F, per-stage latency p50/p95.",
+        description = {"Run the whole pipeline locally: a Kafka broker and the four services, images in, captions out.",
+            "The broker and the services (encoder, adapter, llm, eval) run as separate processes. It publishes",
+            "images with their reference captions, shows the captions and BERTScores live, then a summary: count,",
+            "mean F, per-stage latency p50/p95.",
             "--synthetic runs the pipeline on the synthetic shapes world, offline: a random tiny CLIP, a tiny Qwen3",
             "trained on the world's captions and the shipped adapter trained between them. It captions held-out",
             "shapes-world images, and says of each caption whether it names the right colour and shape."})

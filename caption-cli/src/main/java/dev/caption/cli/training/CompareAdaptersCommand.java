@@ -29,14 +29,15 @@ import dev.caption.nn.qwen3.Qwen3Captioner;
 import dev.caption.nn.shapes.ShapesAccuracy;
 import dev.caption.nn.shapes.ShapesWorld;
 import dev.caption.nn.train.AdapterTrainer;
+import dev.caption.nn.train.TrainingDivergedException;
 import dev.caption.nn.train.TrainingHistory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "compare-adapters", mixinStandardHelpOptions = true,
-        description = {"Train several pooling strategies (or settings of one) on the same data and budget, caption the",
-            "held-out split with each, and write a report with PNG charts: right captions (shapes world), BERTScore",
+        description = {"Compare pooling strategies: train each on the same data and budget, caption, score, report.",
+            "Captions the held-out split with each, and writes a report with PNG charts: right captions (shapes world), BERTScore",
             "with 95%% intervals, train and validation loss curves, training time, latency, parameters and prefix tokens."})
 public final class CompareAdaptersCommand extends CaptionCommand {
 
@@ -84,7 +85,7 @@ public final class CompareAdaptersCommand extends CaptionCommand {
     /** One variant's results. */
     record Result(Variant variant, Map<String, Integer> options, long parameters, int prefixTokens,
                   TrainingHistory history, double trainSeconds, RunMetrics bertscore, Optional<ShapesAccuracy> accuracy,
-                  double adapterMsPerImage, double captionMsPerImage, List<Sample> samples) {
+                  double adapterMsPerImage, double captionMsPerImage, List<Sample> samples, Optional<String> note) {
     }
 
     /** A held-out image's caption, a reference, and (shapes world) its verdict. */
@@ -103,6 +104,7 @@ public final class CompareAdaptersCommand extends CaptionCommand {
         heldOut = heldOut.subList(0, Math.min(evalImages, heldOut.size()));
         err().printf("held-out: %d images from the %s split%n", heldOut.size(), data.test().isEmpty() ? "validation" : "test");
         List<Result> results = new ArrayList<>();
+        List<String> diverged = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager();
              Qwen3Captioner lm = run.loadLlm();
              BertScorer scorer = openScorer()) {
@@ -112,18 +114,32 @@ public final class CompareAdaptersCommand extends CaptionCommand {
                 try (Adapter adapter = Adapter.create(TrainingRun.spec(v.strategy() + "-compare", v.strategy(),
                         strategyOptions, data.features().source(), lm), manager, options.seed)) {
                     long t0 = System.nanoTime();
-                    TrainingHistory h = run.train(adapter, lm, data, dir, false, manager, "train " + v.label());
+                    TrainingHistory h;
+                    Optional<String> note = Optional.empty();
+                    try {
+                        h = run.train(adapter, lm, data, dir, false, manager, "train " + v.label());
+                    } catch (TrainingDivergedException e) {
+                        // one unstable variant must not cost the others: report its last good epoch, or that it had none
+                        err().println(v.label() + ": " + e.getMessage());
+                        h = e.history();
+                        note = Optional.of(String.format(Locale.ROOT, "diverged at step %d (lr %.3g)%s", e.step(),
+                                e.learningRate(), h.epochs().isEmpty() ? ", before its first epoch ended" : "; best epoch before it"));
+                        if (h.epochs().isEmpty()) {
+                            diverged.add(v.label() + ": " + note.get());
+                            continue;
+                        }
+                    }
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     Charts.lossCurve(dir.resolve("loss.png"), v.label() + " adapter: loss", h);
                     try (Adapter best = Adapter.load(dir.resolve(AdapterTrainer.BEST), manager)) {
-                        results.add(evaluate(v, strategyOptions, best, h, seconds, heldOut, data, lm, scorer));
+                        results.add(evaluate(v, strategyOptions, best, h, seconds, heldOut, data, lm, scorer, note));
                     }
                 }
             }
         } finally {
             data.features().close();
         }
-        Path md = writeReport(results, heldOut.size());
+        Path md = writeReport(results, diverged, heldOut.size());
         out().println("report: " + md);
         return 0;
     }
@@ -143,7 +159,7 @@ public final class CompareAdaptersCommand extends CaptionCommand {
 
     private Result evaluate(Variant v, Map<String, Integer> strategyOptions, Adapter adapter, TrainingHistory h,
                             double trainSeconds, List<Datasets.Entry> heldOut, TrainingRun.Prepared data, Qwen3Captioner lm,
-                            BertScorer scorer) {
+                            BertScorer scorer, Optional<String> note) {
         long adapterNanos = 0;
         long captionNanos = 0;
         List<String> captions = new ArrayList<>();
@@ -186,10 +202,10 @@ public final class CompareAdaptersCommand extends CaptionCommand {
                 v.label(), accuracy.map(a -> "right " + a.right() + "/" + a.images() + ", ").orElse(""),
                 Formats.meanCi(agg.f1()), trainSeconds, adapterMs, captionMs);
         return new Result(v, strategyOptions, adapter.parameterCount(), adapter.prefixTokens(), h, trainSeconds, agg,
-                accuracy, adapterMs, captionMs, samples);
+                accuracy, adapterMs, captionMs, samples, note);
     }
 
-    private Path writeReport(List<Result> results, int heldOut) throws IOException {
+    private Path writeReport(List<Result> results, List<String> diverged, int heldOut) throws IOException {
         Path md = report != null ? report : out.resolve("report.md");
         String stem = md.getFileName().toString().replaceFirst("\\.md$", "");
         Path charts = md.toAbsolutePath().getParent().resolve(report != null ? stem : "");
@@ -235,8 +251,11 @@ public final class CompareAdaptersCommand extends CaptionCommand {
         pngs.addAll(List.of("loss-curves", "bertscore", "validation-loss", "train-time", "latency", "parameters", "prefix-tokens"));
 
         StringBuilder sb = new StringBuilder("# Adapter strategy comparison\n\n");
+        // the parse result holds the whole command line, the command's own name included
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        int own = args.indexOf(spec.name());
         sb.append("Regenerate with:\n\n```bash\n./caption compare-adapters ")
-                .append(String.join(" ", spec.commandLine().getParseResult().originalArgs())).append("\n```\n\n");
+                .append(String.join(" ", args.subList(own + 1, args.size()))).append("\n```\n\n");
         sb.append(String.format(Locale.ROOT, "Data: `%s`; CLIP `%s` layer %d; LLM `%s`; every strategy trained with the same "
                         + "budget: %d epochs, batch %d, lr %s, seed %d; %d held-out images captioned greedily; BERTScore `%s`.%n%n",
                 options.synthetic && options.data == null ? "the synthetic shapes world (" + SyntheticWorld.IMAGES + " images)"
@@ -260,6 +279,13 @@ public final class CompareAdaptersCommand extends CaptionCommand {
                     r.trainSeconds(), r.adapterMsPerImage(), r.captionMsPerImage()));
         }
         sb.append("\n");
+        for (Result r : results) {
+            r.note().ifPresent(n -> sb.append("- ").append(r.variant().label()).append(": ").append(n).append(".\n"));
+        }
+        diverged.forEach(d -> sb.append("- ").append(d).append(": not in the table.\n"));
+        if (results.stream().anyMatch(r -> r.note().isPresent()) || !diverged.isEmpty()) {
+            sb.append("\n");
+        }
         if (shapes) {
             sb.append("Right captions: the caption names the image's colour and shape and no other (Wilson 95% interval). ");
         }
@@ -291,6 +317,7 @@ public final class CompareAdaptersCommand extends CaptionCommand {
             r.accuracy().ifPresent(a -> m.put("shapes_accuracy", a));
             m.put("adapter_ms_per_image", r.adapterMsPerImage());
             m.put("caption_ms_per_image", r.captionMsPerImage());
+            r.note().ifPresent(n -> m.put("note", n));
             json.add(m);
         }
         Files.write(out.resolve("results.json"), Json.write(json));

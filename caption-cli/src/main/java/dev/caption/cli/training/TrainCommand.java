@@ -21,9 +21,9 @@ import picocli.CommandLine.Option;
 import dev.caption.cli.CaptionCommand;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train an adapter: cross-entropy with teacher forcing through the frozen Qwen3, on CLIP features",
-            "computed once into a feature cache. Writes OUT/best (the adapter to deploy), OUT/last (to --resume),",
-            "OUT/loss.png and OUT/history.json."})
+        description = {"Train an adapter with teacher forcing through the frozen Qwen3.",
+            "Cross-entropy on the captions, from CLIP features computed once into a feature cache. Writes OUT/best",
+            "(the adapter to deploy), OUT/last (to --resume), OUT/loss.png and OUT/history.json."})
 public final class TrainCommand extends CaptionCommand {
 
     @Mixin

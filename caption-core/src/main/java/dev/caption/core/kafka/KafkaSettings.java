@@ -29,6 +29,17 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> clientP
         return new KafkaSettings(bootstrapServers, Map.of());
     }
 
+    /**
+     * Settings from a service's {@code kafka.*} configuration, every property kept (TLS, SASL ...): its
+     * {@code bootstrap.servers}, else {@link #DEFAULT_BOOTSTRAP_SERVERS}.
+     */
+    public static KafkaSettings fromClientConfig(Map<String, ?> config) {
+        Map<String, String> props = new LinkedHashMap<>();
+        config.forEach((k, v) -> props.put(k, String.valueOf(v)));
+        String bootstrap = props.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        return new KafkaSettings(bootstrap == null ? DEFAULT_BOOTSTRAP_SERVERS : bootstrap, props);
+    }
+
     /** Used when neither a flag nor a config file names the bootstrap servers. */
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
 

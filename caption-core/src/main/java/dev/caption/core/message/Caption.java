@@ -28,4 +28,37 @@ public record Caption(String id, String text, int tokenCount, String model, Stri
         Messages.require(tokenCount >= 0, "Caption '" + id + "' has a negative tokenCount");
         timings = timings == null ? Map.of() : Map.copyOf(timings);
     }
+
+    /** A caption of image {@code id}; the optional fields are named, and those not set stay absent. */
+    public static Builder builder(String id, String text) {
+        return new Builder(id, text);
+    }
+
+    /** Builds a {@link Caption} with named fields. */
+    public static final class Builder {
+        private final String id;
+        private final String text;
+        private int tokenCount;
+        private String model;
+        private String revision;
+        private String adapter;
+        private String run;
+        private Map<String, Long> timings = Map.of();
+
+        private Builder(String id, String text) {
+            this.id = id;
+            this.text = text;
+        }
+
+        public Builder tokenCount(int v) { tokenCount = v; return this; }
+        public Builder model(String v) { model = v; return this; }
+        public Builder revision(String v) { revision = v; return this; }
+        public Builder adapter(String v) { adapter = v; return this; }
+        public Builder run(String v) { run = v; return this; }
+        public Builder timings(Map<String, Long> v) { timings = v; return this; }
+
+        public Caption build() {
+            return new Caption(id, text, tokenCount, model, revision, adapter, run, timings);
+        }
+    }
 }

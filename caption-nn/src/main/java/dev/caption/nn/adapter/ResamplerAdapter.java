@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import dev.caption.nn.modules.EagerAttention;
 import dev.caption.nn.modules.LayerNormW;
 import dev.caption.nn.modules.LinearW;
 
@@ -69,22 +70,23 @@ final class ResamplerAdapter extends Adapter {
         NDArray keys = kv.add(scope.create(pos, new Shape(t, width)));          // + pos_embed, keys only
         NDArray q = scope.zeros(new Shape(b, queries, width)).add(query);      // query.expand(B, q, W)
         for (Layer l : layers) {
-            q = q.add(attend(l, l.lnQ().forward(q), keys, kv, b, t));
+            q = q.add(attend(l, l.lnQ().forward(q), keys, kv));
             q = q.add(l.fc2().forward(Activation.gelu(l.fc1().forward(l.lnMlp().forward(q)))));
         }
         return proj.forward(lnPost.forward(q));                                // [B, q, Dl]
     }
 
-    private NDArray attend(Layer l, NDArray q, NDArray keys, NDArray values, long b, long t) {
+    private NDArray attend(Layer l, NDArray q, NDArray keys, NDArray values) {
         int h = l.heads();
         int dh = width / h;
-        // [B, L, W] -> [B, h, L, dh]
-        NDArray qh = l.qProj().forward(q).reshape(b, queries, h, dh).transpose(0, 2, 1, 3);
-        NDArray kh = l.kProj().forward(keys).reshape(b, t, h, dh).transpose(0, 2, 1, 3);
-        NDArray vh = l.vProj().forward(values).reshape(b, t, h, dh).transpose(0, 2, 1, 3);
-        // softmax(q k^T / sqrt(dh)) v                                          [B, h, q, dh]
-        NDArray out = qh.matMul(kh.transpose(0, 1, 3, 2)).div((float) Math.sqrt(dh)).softmax(-1).matMul(vh);
-        return l.oProj().forward(out.transpose(0, 2, 1, 3).reshape(b, queries, width));
+        // q_proj(q).view(B, q, h, dh).transpose(1, 2)                          [B, h, q, dh]
+        NDArray qh = EagerAttention.splitHeads(l.qProj().forward(q), h, dh);
+        // k_proj(keys), v_proj(values), the same way                          [B, h, T, dh]
+        NDArray kh = EagerAttention.splitHeads(l.kProj().forward(keys), h, dh);
+        NDArray vh = EagerAttention.splitHeads(l.vProj().forward(values), h, dh);
+        // softmax(q k^T / sqrt(dh)) v, heads merged                           [B, q, W]
+        NDArray out = EagerAttention.mergeHeads(EagerAttention.forward(qh, kh, vh, (float) (1 / Math.sqrt(dh))));
+        return l.oProj().forward(out);                                         // [B, q, W]
     }
 
     @Override

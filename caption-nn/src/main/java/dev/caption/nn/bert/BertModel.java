@@ -12,6 +12,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.caption.nn.bert.BertConfig.Architecture;
+import dev.caption.nn.modules.EagerAttention;
+import dev.caption.nn.modules.Embedding;
 import dev.caption.nn.modules.LayerNormW;
 import dev.caption.nn.modules.LinearW;
 import dev.caption.nn.weights.Checkpoint;
@@ -151,21 +153,12 @@ public final class BertModel implements AutoCloseable {
                         .repeat(0, shape.get(0));
             }
             // inputs_embeds + position_embeddings(positions) [+ token_type_embeddings(0)]      [B, T, D]
-            NDArray h = gather(wordEmbeddings, ids, scope).add(gather(positionEmbeddings, positions, scope));
+            NDArray h = Embedding.lookup(wordEmbeddings, ids, scope)
+                    .add(Embedding.lookup(positionEmbeddings, positions, scope));
             if (tokenTypeEmbeddings != null) {
-                NDArray type0 = tokenTypeEmbeddings.get(0);
-                type0.attach(scope);
-                h = h.add(type0);
+                h = h.add(Embedding.row(tokenTypeEmbeddings, 0, scope));                    // [D], broadcast
             }
             return layerNorm.forward(h);
-        }
-
-        /** table[ids] with the result in the caller's scope, not the weight's manager. */
-        private static NDArray gather(NDArray table, NDArray ids, NDManager scope) {
-            Shape shape = ids.getShape();
-            NDArray rows = table.get(new NDIndex("{}", ids.flatten()));
-            rows.attach(scope);
-            return rows.reshape(shape.get(0), shape.get(1), table.getShape().get(1));
         }
     }
 
@@ -209,18 +202,15 @@ public final class BertModel implements AutoCloseable {
                     p + "output_layer_norm.");
         }
 
+        /** x [B, T, D], additiveMask [B, 1, 1, T] -> [B, T, D]. */
         NDArray forward(NDArray x, NDArray additiveMask) {
-            Shape s = x.getShape();
-            long b = s.get(0);
-            long t = s.get(1);
-            // view(B, T, H, Dh).transpose(1, 2)                                          [B, H, T, Dh]
-            NDArray q = query.forward(x).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
-            NDArray k = key.forward(x).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
-            NDArray v = value.forward(x).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
-            // softmax(q @ k^T / sqrt(Dh) + mask)                                         [B, H, T, T]
-            NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headDim)).add(additiveMask)
-                    .softmax(-1);
-            NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
+            // query(x).view(B, T, H, Dh).transpose(1, 2), and so for key and value       [B, H, T, Dh]
+            NDArray q = EagerAttention.splitHeads(query.forward(x), heads, headDim);
+            NDArray k = EagerAttention.splitHeads(key.forward(x), heads, headDim);
+            NDArray v = EagerAttention.splitHeads(value.forward(x), heads, headDim);
+            // softmax(q @ k^T / sqrt(Dh) + mask) @ v, merged back                        [B, T, D]
+            NDArray context = EagerAttention.mergeHeads(
+                    EagerAttention.forward(q, k, v, (float) (1 / Math.sqrt(headDim)), additiveMask));
             // LayerNorm(dense(context) + x)                                              [B, T, D]
             NDArray attended = attentionOutputNorm.forward(attentionOutputDense.forward(context).add(x));
             // LayerNorm(dense(gelu(dense(h))) + h), erf GELU

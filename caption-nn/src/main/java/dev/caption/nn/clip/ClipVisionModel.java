@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import dev.caption.nn.modules.EagerAttention;
 import dev.caption.nn.modules.LayerNormW;
 import dev.caption.nn.modules.LinearW;
 import dev.caption.nn.weights.Checkpoint;
@@ -31,7 +32,7 @@ public final class ClipVisionModel implements AutoCloseable {
     final LayerNormW preLayrnorm;              // sic: "pre_layrnorm" in the checkpoint
     final List<EncoderLayer> layers = new ArrayList<>();
     final LayerNormW postLayernorm;
-    final NDArray visualProjection;            // [projection_dim, hidden]
+    final LinearW visualProjection;            // visual_projection.weight [projection_dim, hidden], no bias
 
     /** The outputs HF returns, batch first. */
     public record Output(NDArray lastHiddenState, List<NDArray> hiddenStates, NDArray poolerOutput, NDArray imageEmbeds) {
@@ -53,7 +54,7 @@ public final class ClipVisionModel implements AutoCloseable {
             layers.add(new EncoderLayer(w, p + "encoder.layers." + i + ".", config));
         }
         postLayernorm = new LayerNormW(w, p + "post_layernorm.", d, config.layerNormEps());
-        visualProjection = w.take("visual_projection.weight", config.projectionDim(), d);
+        visualProjection = LinearW.noBias(w, "visual_projection.", config.projectionDim(), d);
         w.finish("CLIP vision (" + config.numHiddenLayers() + " layers, hidden " + d + ")",
                 "text_model.", "text_projection.", "logit_scale", p + "embeddings.position_ids");
         this.buffers = w.buffers();
@@ -94,7 +95,7 @@ public final class ClipVisionModel implements AutoCloseable {
             hidden.add(h);
         }
         NDArray pooled = postLayernorm.forward(h.get(new NDIndex(":, 0, :")));  // [B, D]
-        NDArray embeds = Linear.linear(pooled, visualProjection).singletonOrThrow();   // [B, P], no bias
+        NDArray embeds = visualProjection.forward(pooled);                     // [B, P]
         return new Output(h, hidden, pooled, embeds);
     }
 
@@ -173,19 +174,15 @@ public final class ClipVisionModel implements AutoCloseable {
             scale = (float) Math.pow(headDim, -0.5);
         }
 
+        /** x [B, T, D] -> [B, T, D]. */
         NDArray forward(NDArray x) {
-            Shape s = x.getShape();
-            long b = s.get(0);
-            long t = s.get(1);
-            // view(B, T, H, Dh).transpose(1, 2)                                [B, H, T, Dh]
-            NDArray q = qProj.forward(x).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
-            NDArray k = kProj.forward(x).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
-            NDArray v = vProj.forward(x).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
-            // attn_weights = softmax(q @ k^T * scaling, dim=-1, dtype=float32)  [B, H, T, T]
-            NDArray weights = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).softmax(-1);
-            // (attn @ v).transpose(1, 2).reshape(B, T, D)
-            NDArray out = weights.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
-            return outProj.forward(out);
+            // q_proj(x).view(B, T, H, Dh).transpose(1, 2), and so for k and v      [B, H, T, Dh]
+            NDArray q = EagerAttention.splitHeads(qProj.forward(x), heads, headDim);
+            NDArray k = EagerAttention.splitHeads(kProj.forward(x), heads, headDim);
+            NDArray v = EagerAttention.splitHeads(vProj.forward(x), heads, headDim);
+            // eager_attention_forward(q, k, v, attention_mask=None, scaling)        [B, H, T, Dh]
+            NDArray out = EagerAttention.forward(q, k, v, scale);
+            return outProj.forward(EagerAttention.mergeHeads(out));               // [B, T, D]
         }
     }
 

@@ -16,7 +16,7 @@ public record Prompt(String template) {
     /** Where the prefix goes. */
     public static final String SLOT = "{prefix}";
 
-    /** DESIGN.md's image prompt: the non-thinking chat template around the prefix and the instruction. */
+    /** The image prompt: the non-thinking chat template around the prefix and the instruction. */
     public static final Prompt IMAGE = new Prompt(Qwen3Tokenizer.chat(SLOT + "\nDescribe the image in one sentence."));
 
     public Prompt {

@@ -11,7 +11,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
+import dev.caption.nn.modules.EagerAttention;
+import dev.caption.nn.modules.Embedding;
+import dev.caption.nn.modules.LinearW;
+import dev.caption.nn.modules.RmsNormW;
+import dev.caption.nn.modules.Scope;
 import dev.caption.nn.weights.Checkpoint;
 import dev.caption.nn.weights.WeightLoader;
 
@@ -29,8 +33,8 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     private final List<ByteBuffer> buffers;
     final NDArray embedTokens;            // model.embed_tokens.weight [V, H]
     final List<DecoderLayer> layers = new ArrayList<>();
-    final RmsNorm norm;                   // model.norm
-    final NDArray lmHead;                 // lm_head.weight [V, H], or embed_tokens when tied
+    final RmsNormW norm;                  // model.norm
+    final LinearW lmHead;                 // lm_head.weight [V, H], or embed_tokens when tied
     final Rope rope;
 
     /** What one forward pass returns. */
@@ -53,13 +57,13 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(new DecoderLayer(w, "model.layers." + i + ".", config));
         }
-        norm = new RmsNorm(w, "model.norm.", h, config.rmsNormEps());
+        norm = new RmsNormW(w.vector("model.norm.weight", h), config.rmsNormEps());
         if (config.tieWordEmbeddings()) {
-            lmHead = embedTokens;
+            lmHead = LinearW.noBias(embedTokens);
             // Qwen/Qwen3-0.6B also stores lm_head.weight; tied, transformers ignores it, and so do we
             loaded.finish("Qwen3 (" + config.numHiddenLayers() + " layers, hidden " + h + ")", "lm_head.");
         } else {
-            lmHead = w.matrix("lm_head.weight", config.vocabSize(), h);
+            lmHead = LinearW.noBias(w.matrix("lm_head.weight", config.vocabSize(), h));
             loaded.finish("Qwen3 (" + config.numHiddenLayers() + " layers, hidden " + h + ")");
         }
         rope = new Rope(config.headDim(), config.ropeTheta());
@@ -123,9 +127,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
 
     /** embed_tokens(ids): [n] -> [n, H], in fp32 whatever the compute type (forward casts). */
     public NDArray embed(NDManager scope, long[] ids) {
-        NDArray index = scope.create(ids);
-        NDArray rows = embedTokens.get(new NDIndex("{}", index));
-        rows.attach(scope);          // an op on a model weight lands in the model's manager: move it to the caller's
+        NDArray rows = Embedding.lookup(embedTokens, ids, scope);                      // [n, H]
         return rows.getDataType() == DataType.FLOAT32 ? rows : rows.toType(DataType.FLOAT32, false);
     }
 
@@ -176,12 +178,12 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         NDArray last = hidden.get(new NDIndex(":, {}, :", t - 1));             // [B, H]
         // F.linear, not matMul(lmHead.transpose()): a transpose of a model weight would belong to the model's
         // manager and outlive the step (622 MB a step at 0.6B)
-        return Linear.linear(last, lmHead).singletonOrThrow().toType(DataType.FLOAT32, false);   // [B, V], fp32 as HF casts
+        return lmHead.forward(last).toType(DataType.FLOAT32, false);           // [B, V], fp32 as HF casts
     }
 
     /** lm_head on chosen positions: [N, H] -> [N, V], fp32. */
     public NDArray logits(NDArray rows) {
-        return Linear.linear(rows, lmHead).singletonOrThrow().toType(DataType.FLOAT32, false);
+        return lmHead.forward(rows).toType(DataType.FLOAT32, false);
     }
 
     /**
@@ -214,22 +216,6 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ modules
-
-    /** Qwen3RMSNorm: weight * x / sqrt(mean(x^2) + eps), in fp32. */
-    record RmsNorm(NDArray weight, float eps) {
-        RmsNorm(Weights w, String prefix, int dim, float eps) {
-            this(w.vector(prefix + "weight", dim), eps);
-        }
-
-        NDArray forward(NDArray x) {
-            DataType in = x.getDataType();
-            NDArray x32 = in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-            // variance = hidden_states.to(float32).pow(2).mean(-1, keepdim=True); x * torch.rsqrt(variance + eps)
-            NDArray variance = x32.square().mean(new int[] {-1}, true);
-            NDArray out = x32.div(variance.add(eps).sqrt()).mul(weight);
-            return in == DataType.FLOAT32 ? out : out.toType(in, false);
-        }
-    }
 
     /** Rotary embedding, half-split (rotate_half), theta from the config. */
     static final class Rope {
@@ -277,12 +263,12 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
 
     /** Qwen3Attention: GQA, q_norm/k_norm per head before RoPE, no biases. */
     static final class Attention {
-        final NDArray qProj;       // [heads*Dh, H]
-        final NDArray kProj;       // [kvHeads*Dh, H]
-        final NDArray vProj;
-        final NDArray oProj;       // [H, heads*Dh]
-        final RmsNorm qNorm;       // over Dh
-        final RmsNorm kNorm;
+        final LinearW qProj;       // [heads*Dh, H]
+        final LinearW kProj;       // [kvHeads*Dh, H]
+        final LinearW vProj;       // [kvHeads*Dh, H]
+        final LinearW oProj;       // [H, heads*Dh]
+        final RmsNormW qNorm;      // over Dh
+        final RmsNormW kNorm;
         final int heads;
         final int kvHeads;
         final int headDim;
@@ -293,12 +279,12 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             kvHeads = c.numKeyValueHeads();
             headDim = c.headDim();
             int h = c.hiddenSize();
-            qProj = w.matrix(prefix + "q_proj.weight", (long) heads * headDim, h);
-            kProj = w.matrix(prefix + "k_proj.weight", (long) kvHeads * headDim, h);
-            vProj = w.matrix(prefix + "v_proj.weight", (long) kvHeads * headDim, h);
-            oProj = w.matrix(prefix + "o_proj.weight", h, (long) heads * headDim);
-            qNorm = new RmsNorm(w, prefix + "q_norm.", headDim, c.rmsNormEps());
-            kNorm = new RmsNorm(w, prefix + "k_norm.", headDim, c.rmsNormEps());
+            qProj = LinearW.noBias(w.matrix(prefix + "q_proj.weight", (long) heads * headDim, h));
+            kProj = LinearW.noBias(w.matrix(prefix + "k_proj.weight", (long) kvHeads * headDim, h));
+            vProj = LinearW.noBias(w.matrix(prefix + "v_proj.weight", (long) kvHeads * headDim, h));
+            oProj = LinearW.noBias(w.matrix(prefix + "o_proj.weight", h, (long) heads * headDim));
+            qNorm = new RmsNormW(w.vector(prefix + "q_norm.weight", headDim), c.rmsNormEps());
+            kNorm = new RmsNormW(w.vector(prefix + "k_norm.weight", headDim), c.rmsNormEps());
             scaling = (float) Math.pow(headDim, -0.5);
         }
 
@@ -306,19 +292,19 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             long b = x.getShape().get(0);
             long t = x.getShape().get(1);
             // q_norm(q_proj(x).view(B, T, -1, Dh)).transpose(1, 2)              [B, heads, T, Dh]
-            NDArray q = qNorm.forward(Linear.linear(x, qProj).singletonOrThrow().reshape(b, t, heads, headDim))
-                    .transpose(0, 2, 1, 3);
-            NDArray k = kNorm.forward(Linear.linear(x, kProj).singletonOrThrow().reshape(b, t, kvHeads, headDim))
-                    .transpose(0, 2, 1, 3);                                     // [B, kvHeads, T, Dh]
-            NDArray v = Linear.linear(x, vProj).singletonOrThrow().reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
+            NDArray q = qNorm.forward(qProj.forward(x).reshape(b, t, heads, headDim)).transpose(0, 2, 1, 3);
+            // k_norm(k_proj(x).view(B, T, -1, Dh)).transpose(1, 2)              [B, kvHeads, T, Dh]
+            NDArray k = kNorm.forward(kProj.forward(x).reshape(b, t, kvHeads, headDim)).transpose(0, 2, 1, 3);
+            // v_proj(x).view(B, T, -1, Dh).transpose(1, 2)                      [B, kvHeads, T, Dh]
+            NDArray v = EagerAttention.splitHeads(vProj.forward(x), kvHeads, headDim);
             q = rope.apply(q, cosSin);
             k = rope.apply(k, cosSin);
             NDManager step = x.getManager();
             if (cache != null) {
                 NDArray[] kv = cache.append(layer, k, v);                       // [B, kvHeads, S, Dh]
                 // ops on the cache's arrays would land in the cache's manager and pile up: start them in the step's
-                k = inStep(kv[0].expandDims(2), step);
-                v = inStep(kv[1].expandDims(2), step);
+                k = Scope.into(step, kv[0].expandDims(2));                      // [B, kvHeads, 1, S, Dh]
+                v = Scope.into(step, kv[1].expandDims(2));
             } else {
                 k = k.expandDims(2);
                 v = v.expandDims(2);
@@ -328,56 +314,44 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             long s = k.getShape().get(3);
             k = (groups > 1 ? k.repeat(2, groups) : k).reshape(b, heads, s, headDim);
             v = (groups > 1 ? v.repeat(2, groups) : v).reshape(b, heads, s, headDim);
-            // softmax(q @ k^T * scaling + mask, dim=-1, float32) @ v
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scaling);
-            if (scores.getDataType() != DataType.FLOAT32) {
-                scores = scores.toType(DataType.FLOAT32, false);               // softmax in fp32, as HF does
-            }
-            NDArray weights = scores.add(mask).softmax(-1);
-            if (v.getDataType() != DataType.FLOAT32) {
-                weights = weights.toType(v.getDataType(), false);
-            }
-            NDArray out = weights.matMul(v);                                    // [B, heads, T, Dh]
-            out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
-            return Linear.linear(out, oProj).singletonOrThrow();
+            // eager_attention_forward(q, k, v, mask, scaling)                   [B, heads, T, Dh]
+            NDArray out = EagerAttention.forward(q, k, v, scaling, mask);
+            return oProj.forward(EagerAttention.mergeHeads(out));               // [B, T, H]
         }
-    }
-
-    private static NDArray inStep(NDArray a, NDManager step) {
-        a.attach(step);
-        return a;
     }
 
     /** Qwen3MLP: down_proj(silu(gate_proj(x)) * up_proj(x)). */
     static final class Mlp {
-        final NDArray gateProj;
-        final NDArray upProj;
-        final NDArray downProj;
+        final LinearW gateProj;    // [I, H]
+        final LinearW upProj;      // [I, H]
+        final LinearW downProj;    // [H, I]
 
         Mlp(Weights w, String prefix, Qwen3Config c) {
-            gateProj = w.matrix(prefix + "gate_proj.weight", c.intermediateSize(), c.hiddenSize());
-            upProj = w.matrix(prefix + "up_proj.weight", c.intermediateSize(), c.hiddenSize());
-            downProj = w.matrix(prefix + "down_proj.weight", c.hiddenSize(), c.intermediateSize());
+            gateProj = LinearW.noBias(w.matrix(prefix + "gate_proj.weight", c.intermediateSize(), c.hiddenSize()));
+            upProj = LinearW.noBias(w.matrix(prefix + "up_proj.weight", c.intermediateSize(), c.hiddenSize()));
+            downProj = LinearW.noBias(w.matrix(prefix + "down_proj.weight", c.hiddenSize(), c.intermediateSize()));
         }
 
+        /** x [B, T, H] -> [B, T, H]. */
         NDArray forward(NDArray x) {
-            NDArray g = Linear.linear(x, gateProj).singletonOrThrow();
-            NDArray gate = g.mul(Activation.sigmoid(g));                             // silu
-            return Linear.linear(gate.mul(Linear.linear(x, upProj).singletonOrThrow()), downProj).singletonOrThrow();
+            NDArray g = gateProj.forward(x);                                         // [B, T, I]
+            NDArray gate = g.mul(Activation.sigmoid(g));                             // silu(g)
+            return downProj.forward(gate.mul(upProj.forward(x)));                    // down_proj(silu(g) * up_proj(x))
         }
     }
 
     /** Qwen3DecoderLayer (pre-norm). */
     final class DecoderLayer {
-        final RmsNorm inputLayernorm;
+        final RmsNormW inputLayernorm;
         final Attention selfAttn;
-        final RmsNorm postAttentionLayernorm;
+        final RmsNormW postAttentionLayernorm;
         final Mlp mlp;
 
         DecoderLayer(Weights w, String prefix, Qwen3Config c) {
-            inputLayernorm = new RmsNorm(w, prefix + "input_layernorm.", c.hiddenSize(), c.rmsNormEps());
+            inputLayernorm = new RmsNormW(w.vector(prefix + "input_layernorm.weight", c.hiddenSize()), c.rmsNormEps());
             selfAttn = new Attention(w, prefix + "self_attn.", c);
-            postAttentionLayernorm = new RmsNorm(w, prefix + "post_attention_layernorm.", c.hiddenSize(), c.rmsNormEps());
+            postAttentionLayernorm = new RmsNormW(w.vector(prefix + "post_attention_layernorm.weight", c.hiddenSize()),
+                    c.rmsNormEps());
             mlp = new Mlp(w, prefix + "mlp.", c);
         }
 

@@ -31,20 +31,24 @@ final class AdamW {
         });
     }
 
-    /** Clips, updates every parameter from its gradient, zeroes the gradients; returns the pre-clip norm. */
+    /**
+     * Clips, updates every parameter from its gradient, zeroes the gradients; returns the pre-clip norm. A norm that
+     * is not finite changes no parameter and counts no step.
+     */
     double update(Map<String, NDArray> params, double lr, double weightDecay, double clipNorm, NDManager parent) {
         try (NDManager scope = parent.newSubManager()) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
-            double sq = 0;
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray g = e.getValue().getGradient();
                 g.attach(scope);                                   // the handle, not the .grad storage
                 NDArray copy = scope.zeros(g.getShape()).addi(g);
                 g.muli(0);                                         // GradientCollector does not zero gradients
                 grads.put(e.getKey(), copy);
-                sq += copy.square().sum().getFloat();
             }
-            double norm = Math.sqrt(sq);
+            double norm = globalNorm(grads.values());
+            if (!Double.isFinite(norm)) {
+                return norm;                                       // nothing applied: the caller stops
+            }
             float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / (norm + 1e-6)) : 1f;
             step++;
             float bc1 = (float) (1 - Math.pow(BETA1, step));
@@ -65,5 +69,29 @@ final class AdamW {
             }
             return norm;
         }
+    }
+
+    /**
+     * sqrt(Σ g²) over every gradient, in double, scaled by the largest |g| so that gradients beyond 1.8e19 (whose
+     * float squares overflow) still give their true norm and are clipped rather than zeroed. NaN or infinite when a
+     * gradient holds a NaN or an infinity.
+     */
+    static double globalNorm(Iterable<NDArray> grads) {
+        double max = 0;
+        for (NDArray g : grads) {
+            float m = g.abs().max().getFloat();
+            if (!Float.isFinite(m)) {
+                return m;
+            }
+            max = Math.max(max, m);
+        }
+        if (max == 0) {
+            return 0;
+        }
+        double sq = 0;
+        for (NDArray g : grads) {
+            sq += g.div((float) max).square().sum().getFloat();                  // Σ (g / max)², each term ≤ 1
+        }
+        return max * Math.sqrt(sq);
     }
 }

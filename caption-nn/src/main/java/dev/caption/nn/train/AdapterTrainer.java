@@ -104,13 +104,15 @@ public final class AdapterTrainer {
                         NDArray l = loss(adapter, features, batch, step, tokens);
                         loss = l.getFloat();
                         if (!Double.isFinite(loss)) {
-                            throw new IllegalStateException("the training loss is " + loss + " at step "
-                                    + (optimizer.step + 1) + "; lower the learning rate (now " + lr + ")");
+                            throw new TrainingDivergedException("loss", loss, optimizer.step + 1, lr, history);
                         }
                         gc.backward(l);
                     }
                 }
-                optimizer.update(params, lr, s.weightDecay(), s.clipNorm(), manager);
+                double norm = optimizer.update(params, lr, s.weightDecay(), s.clipNorm(), manager);
+                if (!Double.isFinite(norm)) {
+                    throw new TrainingDivergedException("gradient norm", norm, optimizer.step + 1, lr, history);
+                }
                 history.stepLoss().add(loss);
                 lossSum += loss;
                 steps++;

@@ -29,7 +29,7 @@ import dev.caption.tensor.Safetensors;
 import dev.caption.tensor.SafetensorsBlob;
 import dev.caption.tensor.Tensor;
 
-/** Parity with bert_score 0.3.13 on ../shared/fixtures' roberta-tiny (L3) and bert-tiny-uncased (L2). */
+/** Parity with bert_score 0.3.13 on the fixtures roberta-tiny (L3) and bert-tiny-uncased (L2). */
 class BertScoreParityTest {
 
     private static final double ATOL = 1e-5;

@@ -19,7 +19,7 @@ import dev.caption.tensor.SafetensorsBlob;
 import dev.caption.tensor.Tensor;
 
 /**
- * Against ../shared/fixtures (copied into test resources): HF CLIPImageProcessor (slow, Pillow 9.4.0) outputs for
+ * Against the fixtures in test resources: HF CLIPImageProcessor (slow, Pillow 9.4.0) outputs for
  * the tiny config (shortest edge 64) and the real one (224).
  */
 class ClipImageProcessorTest {

@@ -27,7 +27,7 @@ import dev.caption.tensor.Safetensors;
 import dev.caption.tensor.SafetensorsBlob;
 import dev.caption.tensor.Tensor;
 
-/** Parity with transformers 4.51.3 CLIPModel on ../shared/fixtures/clip-tiny (float32, eager attention). */
+/** Parity with transformers 4.51.3 CLIPModel on the clip-tiny fixture (float32, eager attention). */
 class ClipVisionModelTest {
 
     private static final double RTOL = 1e-4;

@@ -28,7 +28,7 @@ import dev.caption.tensor.Safetensors;
 import dev.caption.tensor.SafetensorsBlob;
 import dev.caption.tensor.Tensor;
 
-/** Parity with transformers 4.51.3 Qwen3ForCausalLM on ../shared/fixtures/qwen3-tiny (a bf16 checkpoint). */
+/** Parity with transformers 4.51.3 Qwen3ForCausalLM on the qwen3-tiny fixture (a bf16 checkpoint). */
 class Qwen3ParityTest {
 
     private static final double RTOL = 1e-4;

@@ -146,4 +146,27 @@ class AdapterTrainingTest {
             }
         }
     }
+
+    @Test
+    void aDivergingRunStopsWithTheStepAndLeavesTheLastGoodEpochInPlace(@TempDir Path out) {
+        AdapterTrainer trainer = new AdapterTrainer(llm, tokenizer, manager);
+        // one sane epoch, then a learning rate no adapter survives
+        TrainSettings sane = SETTINGS.toBuilder().epochs(1).build();
+        try (Adapter adapter = Adapter.create(spec("mlp"), manager, 1)) {
+            trainer.train(adapter, features, train, validation, sane, out, false, TrainingListener.NONE);
+            Map<String, float[]> before = new HashMap<>();
+            adapter.parameters().forEach((k, v) -> before.put(k, v.toFloatArray()));
+            TrainSettings wild = SETTINGS.toBuilder().epochs(3).learningRate(1e36).warmupSteps(0).clipNorm(0).build();
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                    () -> trainer.train(adapter, features, train, validation, wild, out, false, TrainingListener.NONE));
+            assertTrue(e.step() >= 1 && e.step() <= 10, "diverges inside its first epoch, at step " + e.step());
+            assertTrue(e.getMessage().contains("at step " + e.step() + "; lower the learning rate"), e.getMessage());
+            assertEquals(e.step() - 1, e.history().stepLoss().size(), "the failing step is not recorded");
+            try (Adapter best = Adapter.load(out.resolve(AdapterTrainer.BEST), manager)) {
+                for (String name : before.keySet()) {
+                    assertArrayEquals(before.get(name), best.parameters().get(name).toFloatArray(), name);
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,34 @@
+package dev.caption.nn.train;
+
+/**
+ * Training stopped because the loss or the gradient stopped being a finite number. Nothing of the failing step was
+ * applied: {@code OUT/best} and {@code OUT/last} still hold the last good epoch, if there was one.
+ */
+public final class TrainingDivergedException extends IllegalStateException {
+
+    private final long step;
+    private final double learningRate;
+    private final transient TrainingHistory history;
+
+    TrainingDivergedException(String what, double value, long step, double learningRate, TrainingHistory history) {
+        super("the training " + what + " is " + value + " at step " + step + "; lower the learning rate (now "
+                + String.format(java.util.Locale.ROOT, "%.3g", learningRate) + ") or raise --warmup");
+        this.step = step;
+        this.learningRate = learningRate;
+        this.history = history;
+    }
+
+    /** The epochs and steps completed before it diverged. */
+    public TrainingHistory history() {
+        return history;
+    }
+
+    /** The step (1-based) whose loss or gradient was not finite. */
+    public long step() {
+        return step;
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+}
