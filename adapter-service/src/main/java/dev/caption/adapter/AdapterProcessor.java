@@ -11,6 +11,7 @@ import dev.caption.core.loop.BatchProcessor;
 import dev.caption.core.loop.RecordOutcome;
 import dev.caption.core.message.FeatureFrame;
 import dev.caption.core.message.PrefixFrame;
+import dev.caption.core.message.FiniteValues;
 import dev.caption.nn.adapter.Adapter;
 import dev.caption.nn.adapter.AdapterSpec;
 import dev.caption.tensor.DType;
@@ -56,6 +57,10 @@ public final class AdapterProcessor implements BatchProcessor {
         List<float[]> prefixes = adapter.project(frames.stream().map(f -> f.features().toFloats()).toList());
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         for (int i = 0; i < frames.size(); i++) {
+            // finite features can still give a non-finite prefix from a broken adapter: never send one on. Throwing
+            // fails the batch; retries and bisection then dead-letter the images it happens for, with this reason
+            FiniteValues.check("the prefix adapter " + spec.id() + " computed for '" + frames.get(i).id() + "'",
+                    prefixes.get(i));
             records.add(PrefixFrame.CODEC.toRecord(prefixesTopic, new PrefixFrame(frames.get(i).id(),
                     Tensor.ofFloats(wireDtype, new long[] {adapter.prefixTokens(), spec.llm().hiddenSize()}, prefixes.get(i)),
                     spec.id(), frames.get(i).encoderModel(), spec.llm().model(), Optional.of(spec.prompt().template()))));

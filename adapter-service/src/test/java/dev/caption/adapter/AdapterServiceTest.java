@@ -69,6 +69,14 @@ class AdapterServiceTest {
                     new FeatureFrame("img-other", good, "openai/clip-vit-large-patch14", "main", -2, false))).get();
             producer.send(FeatureFrame.CODEC.toRecord("caption.features",
                     new FeatureFrame("img-short", features(2, 9), TestAdapters.ENCODER, "local", -2, false))).get();
+            float[] nan = good.toFloats();
+            nan[5] = Float.NaN;
+            producer.send(FeatureFrame.CODEC.toRecord("caption.features", new FeatureFrame("img-nan",
+                    Tensor.ofFloats(DType.F16, good.shape(), nan), TestAdapters.ENCODER, "local", -2, false))).get();
+            // no key: the image id is in the frame, but a stage never re-keys a record
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("caption.features", null,
+                    FeatureFrame.CODEC.toRecord("caption.features",
+                            new FeatureFrame("img-keyless", good, TestAdapters.ENCODER, "local", -2, false)).value())).get();
 
             List<ConsumerRecord<String, byte[]>> prefixes = CommittedRecords.read(bootstrap, "caption.prefixes", 1, Duration.ofSeconds(60));
             PrefixFrame p = PrefixFrame.CODEC.fromRecord(prefixes.get(0));
@@ -86,9 +94,12 @@ class AdapterServiceTest {
                     assertEquals(want[i], got[i], 1e-3 * Math.max(1, Math.abs(want[i])), "prefix[" + i + "]");
                 }
             }
-            List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq", 2, Duration.ofSeconds(60));
+            List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq", 4, Duration.ofSeconds(60));
             Map<String, String> reasons = new HashMap<>();
-            dead.forEach(d -> reasons.put(d.key(), CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
+            dead.forEach(d -> reasons.put(d.key() == null ? "(no key)" : d.key(), CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
+            assertEquals("features frame 'img-nan': tensor 'features' holds 1 NaN and 0 infinite values (of 768)",
+                    reasons.get("img-nan"));
+            assertEquals("features frame 'img-keyless' has no record key; the key must be the image id", reasons.get("(no key)"));
             assertEquals("features do not fit adapter avgpool-v1: encoder openai/clip-vit-large-patch14 (adapter: "
                     + "clip-tiny-test)", reasons.get("img-other"));
             assertEquals("features do not fit adapter avgpool-v1: shape [9 x 48] (adapter: [16 x 48])", reasons.get("img-short"));

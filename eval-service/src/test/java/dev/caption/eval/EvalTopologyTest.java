@@ -180,12 +180,15 @@ class EvalTopologyTest {
         captions.pipeInput("img-9", "{not json".getBytes(StandardCharsets.UTF_8));
         references.pipeInput("img-8", "[\"a list, not References\"]".getBytes(StandardCharsets.UTF_8));
         captions.pipeInput("img-7", Json.write(new Caption("img-6", "key and id differ", 1, "m", null, null, null, null)));
+        // no key: it could never meet its references (they are partitioned by id), so it must not wait for them
+        captions.pipeInput((String) null, Json.write(new Caption("img-4", "no key", 1, "m", null, null, null, null)));
+        reference("img-4", "a cat");
         reference("img-5", "a dog");
         caption("img-5", "a dog", "run-1");
         driver.advanceWallClockTime(WAIT);
 
         List<TestRecord<String, byte[]>> dead = dlq.readRecordsToList();
-        assertEquals(3, dead.size());
+        assertEquals(4, dead.size());
         assertEquals("img-9", dead.get(0).key());
         assertEquals("{not json", new String(dead.get(0).value(), StandardCharsets.UTF_8));
         Headers h = dead.get(0).headers();
@@ -195,6 +198,8 @@ class EvalTopologyTest {
         assertEquals(TOPICS.name(Topic.REFERENCES), CaptionHeaders.get(dead.get(1).headers(), CaptionHeaders.DLQ_ORIGIN_TOPIC));
         assertTrue(CaptionHeaders.get(dead.get(2).headers(), CaptionHeaders.DLQ_REASON).contains("does not match the record key"),
                 CaptionHeaders.get(dead.get(2).headers(), CaptionHeaders.DLQ_REASON));
+        assertTrue(CaptionHeaders.get(dead.get(3).headers(), CaptionHeaders.DLQ_REASON).contains("has no record key"),
+                CaptionHeaders.get(dead.get(3).headers(), CaptionHeaders.DLQ_REASON));
         assertEquals(1, scores().size());
     }
 

@@ -24,6 +24,7 @@ public record ImageEvent(String id, String contentType, byte[] bytes) {
 
         @Override
         public ImageEvent fromRecord(ConsumerRecord<String, byte[]> record) {
+            Messages.requireKey(record.key(), null, "image record");
             String contentType = CaptionHeaders.get(record.headers(), CaptionHeaders.CONTENT_TYPE);
             return new ImageEvent(record.key(), contentType == null ? "application/octet-stream" : contentType,
                     record.value());

@@ -1,6 +1,5 @@
 package dev.caption.core.message;
 
-import java.util.Objects;
 import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,11 +31,7 @@ public final class JsonMessageCodec<T> implements MessageCodec<T> {
     @Override
     public T fromRecord(ConsumerRecord<String, byte[]> record) {
         T message = Json.read(record.value(), type);
-        String messageId = id.apply(message);
-        if (record.key() != null && !Objects.equals(record.key(), messageId)) {
-            throw new MalformedMessageException(type.getSimpleName() + " id '" + messageId
-                    + "' does not match the record key '" + record.key() + "'");
-        }
+        Messages.requireKey(record.key(), id.apply(message), type.getSimpleName());
         return message;
     }
 

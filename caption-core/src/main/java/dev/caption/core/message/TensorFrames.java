@@ -3,7 +3,6 @@ package dev.caption.core.message;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -53,13 +52,8 @@ final class TensorFrames {
         } catch (SafetensorsException e) {
             throw new MalformedMessageException(kind + " frame is not a valid safetensors blob: " + e.getMessage(), e);
         }
-        String id = blob.metadata().get(META_ID);
-        if (id == null) {
-            id = record.key();
-        } else if (record.key() != null && !Objects.equals(id, record.key())) {
-            throw new MalformedMessageException(kind + " frame id '" + id + "' does not match the record key '"
-                    + record.key() + "'");
-        }
+        Messages.requireKey(record.key(), blob.metadata().get(META_ID), kind + " frame");
+        String id = record.key();
         String actualKind = blob.metadata().get(META_KIND);
         if (actualKind != null && !actualKind.equals(kind)) {
             throw new MalformedMessageException("expected a " + kind + " frame, got a " + actualKind + " frame");
@@ -70,6 +64,7 @@ final class TensorFrames {
                     + "' (it has " + blob.tensors().keySet() + ")");
         }
         checkMatrix(kind, id, tensor);
+        FiniteValues.check(kind + " frame '" + id + "': tensor '" + tensorName + "'", tensor.toFloats());
         return new Decoded(id, tensor, blob.metadata());
     }
 

@@ -91,6 +91,37 @@ class MessageCodecTest {
     }
 
     @Test
+    void aRecordWithoutAKeyOrWithAKeyOtherThanItsPayloadsIdIsMalformedOnEveryTopic() {
+        byte[] caption = Json.write(new Caption("img-1", "a dog", 2, "m", null, null, null, null));
+        assertMalformed(() -> Caption.CODEC.fromRecord(consumed("c", null, caption)),
+                "Caption 'img-1' has no record key; the key must be the image id");
+        assertMalformed(() -> Caption.CODEC.fromRecord(consumed("c", "img-2", caption)),
+                "Caption id 'img-1' does not match the record key 'img-2'");
+        byte[] refs = Json.write(new References("img-1", java.util.List.of("a dog")));
+        assertMalformed(() -> References.CODEC.fromRecord(consumed("r", null, refs)), "has no record key");
+        byte[] frame = FeatureFrame.CODEC.toRecord("f", new FeatureFrame("img-1",
+                Tensor.ofFloats(DType.F16, new long[] {1, 4}, new float[4]), "enc", "main", -2, false)).value();
+        assertMalformed(() -> FeatureFrame.CODEC.fromRecord(consumed("f", null, frame)),
+                "features frame 'img-1' has no record key");
+        assertMalformed(() -> FeatureFrame.CODEC.fromRecord(consumed("f", "img-2", frame)),
+                "features frame id 'img-1' does not match the record key 'img-2'");
+        assertMalformed(() -> ImageEvent.CODEC.fromRecord(consumed("i", null, new byte[] {1, 2, 3})),
+                "image record has no record key");
+    }
+
+    @Test
+    void framesHoldingNaNOrInfinitiesAreMalformedAndSaySoWithTheCounts() {
+        float[] values = {1, Float.NaN, Float.POSITIVE_INFINITY, Float.NaN, 0, 2, 3, 4};
+        byte[] f32 = FeatureFrame.CODEC.toRecord("f", new FeatureFrame("img-1",
+                Tensor.ofFloats(DType.F32, new long[] {2, 4}, values), "enc", "main", -2, false)).value();
+        assertMalformed(() -> FeatureFrame.CODEC.fromRecord(consumed("f", "img-1", f32)),
+                "features frame 'img-1': tensor 'features' holds 2 NaN and 1 infinite values (of 8)");
+        byte[] f16 = PrefixFrame.CODEC.toRecord("p", new PrefixFrame("img-1",
+                Tensor.ofFloats(DType.F16, new long[] {2, 4}, values), "ad", "enc", "llm", Optional.empty())).value();
+        assertMalformed(() -> PrefixFrame.CODEC.fromRecord(consumed("p", "img-1", f16)), "holds 2 NaN and 1 infinite");
+    }
+
+    @Test
     void malformedJsonGivesAClearReason() {
         assertMalformed(() -> Caption.CODEC.fromRecord(consumed("c", "x", "{\"id\":\"x\",".getBytes())),
                 "malformed Caption JSON");

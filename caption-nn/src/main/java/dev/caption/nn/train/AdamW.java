@@ -23,6 +23,8 @@ final class AdamW {
     final Map<String, NDArray> m = new LinkedHashMap<>();
     final Map<String, NDArray> v = new LinkedHashMap<>();
     int step;
+    /** After an update that returned a norm that is not finite: the parameters whose gradient holds NaN or ∞. */
+    java.util.List<String> nonFinite = java.util.List.of();
 
     AdamW(Map<String, NDArray> params, NDManager manager) {
         params.forEach((name, p) -> {
@@ -47,6 +49,8 @@ final class AdamW {
             }
             double norm = globalNorm(grads.values());
             if (!Double.isFinite(norm)) {
+                nonFinite = grads.entrySet().stream()
+                        .filter(e -> !Float.isFinite(e.getValue().abs().max().getFloat())).map(Map.Entry::getKey).toList();
                 return norm;                                       // nothing applied: the caller stops
             }
             float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / (norm + 1e-6)) : 1f;

@@ -111,7 +111,8 @@ public final class AdapterTrainer {
                 }
                 double norm = optimizer.update(params, lr, s.weightDecay(), s.clipNorm(), manager);
                 if (!Double.isFinite(norm)) {
-                    throw new TrainingDivergedException("gradient norm", norm, optimizer.step + 1, lr, history);
+                    throw new TrainingDivergedException("gradient norm (of " + String.join(", ", optimizer.nonFinite)
+                            + ")", norm, optimizer.step + 1, lr, history);
                 }
                 history.stepLoss().add(loss);
                 lossSum += loss;
