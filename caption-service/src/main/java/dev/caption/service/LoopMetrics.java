@@ -3,6 +3,8 @@ package dev.caption.service;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.utils.Time;
+import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -11,13 +13,16 @@ import io.micrometer.core.instrument.Timer;
 
 import dev.caption.core.loop.BatchReport;
 import dev.caption.core.loop.LoopListener;
+import dev.caption.core.message.DeadLetter;
 
 /** The batch loop's hooks as Micrometer meters ({@code /q/metrics}), tagged with the stage. */
 public final class LoopMetrics implements LoopListener {
 
+    private static final Logger LOG = Logger.getLogger(LoopMetrics.class);
+
     private final Counter recordsIn;
     private final Counter recordsOut;
-    private final Counter deadLetters;
+    private final DeadLetterLog deadLetters;
     private final Counter retries;
     private final Counter aborted;
     private final DistributionSummary batchSize;
@@ -28,7 +33,7 @@ public final class LoopMetrics implements LoopListener {
     public LoopMetrics(MeterRegistry registry, String stage) {
         recordsIn = registry.counter("caption.records.in", "stage", stage);
         recordsOut = registry.counter("caption.records.out", "stage", stage);
-        deadLetters = registry.counter("caption.dead.letters", "stage", stage);
+        deadLetters = new DeadLetterLog(registry, stage, Time.SYSTEM, LOG::warn);
         retries = registry.counter("caption.batch.retries", "stage", stage);
         aborted = registry.counter("caption.transactions.aborted", "stage", stage);
         batchSize = DistributionSummary.builder("caption.batch.size").tag("stage", stage).register(registry);
@@ -49,7 +54,8 @@ public final class LoopMetrics implements LoopListener {
 
     @Override
     public void onDeadLetter(ConsumerRecord<String, byte[]> record, Throwable error) {
-        deadLetters.increment();
+        deadLetters.record(record.key(), error.getClass().getSimpleName(), DeadLetter.describe(error), record.topic(),
+                record.partition(), record.offset());
     }
 
     @Override

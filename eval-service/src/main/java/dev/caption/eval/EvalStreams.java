@@ -15,7 +15,10 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.MeterRegistry;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -29,6 +32,7 @@ import dev.caption.nn.bert.BertScoreSpec;
 import dev.caption.nn.bert.BertScorer;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
+import dev.caption.service.DeadLetterLog;
 import dev.caption.service.StageConfig;
 
 /** Loads the BERTScore model, then runs the eval topology with exactly_once_v2 until shutdown. */
@@ -46,6 +50,9 @@ public class EvalStreams {
     @Inject
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
+
+    @Inject
+    MeterRegistry registry;
 
     private volatile KafkaStreams streams;
     private volatile BertScorer scorer;
@@ -82,7 +89,10 @@ public class EvalStreams {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         config.stateDir().ifPresent(d -> props.put(StreamsConfig.STATE_DIR_CONFIG, d.toString()));
         EvalTopology.Settings settings = new EvalTopology.Settings(topics, config.maxBatch(), config.maxWait());
-        KafkaStreams ks = new KafkaStreams(EvalTopology.build(settings, new BertBatchScorer(scorer)), props);
+        DeadLetterLog deadLetters = new DeadLetterLog(registry, EvalTopology.STAGE, Time.SYSTEM, LOG::warn);
+        KafkaStreams ks = new KafkaStreams(EvalTopology.build(settings, new BertBatchScorer(scorer),
+                d -> deadLetters.record(d.key(), simpleName(d.errorClass()), d.reason(), d.originTopic(),
+                        d.originPartition(), d.originOffset())), props);
         ks.setUncaughtExceptionHandler(e -> {
             startupError = e.toString();
             LOG.error("eval topology failed", e);
@@ -139,5 +149,9 @@ public class EvalStreams {
             it.forEachRemaining(kv -> out.add(kv.value));
         }
         return out;
+    }
+
+    private static String simpleName(String className) {
+        return className.substring(className.lastIndexOf('.') + 1);
     }
 }

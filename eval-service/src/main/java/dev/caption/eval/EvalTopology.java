@@ -2,6 +2,7 @@ package dev.caption.eval;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -19,6 +20,7 @@ import org.apache.kafka.streams.state.Stores;
 
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
+import dev.caption.core.message.DeadLetter;
 import dev.caption.core.message.References;
 import dev.caption.core.message.RunMetrics;
 import dev.caption.core.message.Score;
@@ -66,6 +68,14 @@ public final class EvalTopology {
     }
 
     public static Topology build(Settings settings, BatchScorer scorer) {
+        return build(settings, scorer, dead -> { });
+    }
+
+    /**
+     * The topology, telling {@code deadLetters} of each record it dead-letters (for the log and the counter; after
+     * a crash, a replayed record may be told twice, while the DLQ itself holds it once).
+     */
+    public static Topology build(Settings settings, BatchScorer scorer, Consumer<DeadLetter> deadLetters) {
         Topics topics = settings.topics();
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REFERENCES_STORE),
@@ -87,7 +97,8 @@ public final class EvalTopology {
                 .split(Named.as("outcome-"))
                 .branch((id, o) -> o instanceof Outcome.Dead, Branched.as("dead"))
                 .defaultBranch(Branched.as("scored"));
-        branches.get("outcome-dead").mapValues(o -> ((Outcome.Dead) o).value(), Named.as("dead-letter-value"))
+        branches.get("outcome-dead").peek((id, o) -> deadLetters.accept(((Outcome.Dead) o).letter()), Named.as("dead-letter-report"))
+                .mapValues(o -> ((Outcome.Dead) o).value(), Named.as("dead-letter-value"))
                 .to(topics.name(Topic.DLQ), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("dlq-sink"));
         KStream<String, Score> scores = branches.get("outcome-scored")
                 .mapValues(o -> ((Outcome.Scored) o).score(), Named.as("score-value"));

@@ -34,6 +34,7 @@ import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
 import dev.caption.core.message.Caption;
 import dev.caption.core.message.CaptionHeaders;
+import dev.caption.core.message.DeadLetter;
 import dev.caption.core.message.Json;
 import dev.caption.core.message.References;
 import dev.caption.core.message.RunMetrics;
@@ -78,6 +79,7 @@ class EvalTopologyTest {
 
     private final OverlapScorer scorer = new OverlapScorer();
     private TopologyTestDriver driver;
+    private final List<DeadLetter> reported = new java.util.ArrayList<>();
     private TestInputTopic<String, byte[]> captions;
     private TestInputTopic<String, byte[]> references;
     private TestOutputTopic<String, byte[]> scores;
@@ -90,7 +92,7 @@ class EvalTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-        driver = new TopologyTestDriver(EvalTopology.build(new EvalTopology.Settings(TOPICS, maxBatch, WAIT), scorer),
+        driver = new TopologyTestDriver(EvalTopology.build(new EvalTopology.Settings(TOPICS, maxBatch, WAIT), scorer, reported::add),
                 props, Instant.EPOCH);
         captions = driver.createInputTopic(TOPICS.name(Topic.CAPTIONS), new StringSerializer(), new ByteArraySerializer());
         references = driver.createInputTopic(TOPICS.name(Topic.REFERENCES), new StringSerializer(), new ByteArraySerializer());
@@ -189,6 +191,8 @@ class EvalTopologyTest {
 
         List<TestRecord<String, byte[]>> dead = dlq.readRecordsToList();
         assertEquals(4, dead.size());
+        assertEquals(dead.stream().map(TestRecord::key).toList(), reported.stream().map(DeadLetter::key).toList(),
+                "every dead letter is reported, for the log and the counter");
         assertEquals("img-9", dead.get(0).key());
         assertEquals("{not json", new String(dead.get(0).value(), StandardCharsets.UTF_8));
         Headers h = dead.get(0).headers();

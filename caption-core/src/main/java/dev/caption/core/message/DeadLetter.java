@@ -93,14 +93,16 @@ public record DeadLetter(String stage, String errorClass, String reason, String 
         Throwable t = error;
         for (int depth = 0; t != null && depth < 5; depth++, t = t.getCause()) {
             String msg = t.getMessage();
-            String part = msg == null || msg.isBlank() ? t.getClass().getSimpleName() : msg;
+            // a parser's message repeats itself with a location on its next lines ("\n at [Source: ...]"): first line only
+            String part = msg == null || msg.isBlank() ? t.getClass().getSimpleName() : msg.lines().findFirst().orElse(msg);
             if (sb.indexOf(part) < 0) {
                 if (sb.length() > 0) {
                     sb.append(": ");
                 }
                 sb.append(part);
             }
-            if (t.getCause() == t) {
+            // our own messages are written for people and already say what the causes would repeat
+            if (t instanceof MalformedMessageException || t.getCause() == t) {
                 break;
             }
         }

@@ -122,6 +122,18 @@ class MessageCodecTest {
     }
 
     @Test
+    void aDeadLetterReasonIsOneShortLineWithoutTheParsersEchoOrClassNames() {
+        RuntimeException truncated = assertThrows(MalformedMessageException.class,
+                () -> Caption.CODEC.fromRecord(consumed("c", "x", "{\"id\":\"x\",".getBytes())));
+        String reason = DeadLetter.describe(truncated);
+        assertTrue(reason.startsWith("malformed Caption JSON: "), reason);
+        assertTrue(!reason.contains("[Source") && !reason.contains("\n") && !reason.contains("dev.caption"), reason);
+        RuntimeException invalid = assertThrows(MalformedMessageException.class,
+                () -> Caption.CODEC.fromRecord(consumed("c", "x", "{\"id\":\"x\",\"tokenCount\":1}".getBytes())));
+        assertEquals("invalid Caption: Caption 'x' has no text", DeadLetter.describe(invalid));
+    }
+
+    @Test
     void malformedJsonGivesAClearReason() {
         assertMalformed(() -> Caption.CODEC.fromRecord(consumed("c", "x", "{\"id\":\"x\",".getBytes())),
                 "malformed Caption JSON");
