@@ -126,14 +126,22 @@ final class Charts {
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotBackgroundColor(Color.WHITE);
         chart.getStyler().setErrorBarsColor(Color.DARK_GRAY);
-        chart.getStyler().setLabelsVisible(true);
-        chart.getStyler().setDecimalPattern(decimalPattern);
-        chart.getStyler().setLabelsPosition(0.5);
-        List<String> names = new ArrayList<>(values.keySet());
+        // one series per bar gives each its hue, but would also label the zero bars of the other categories: the
+        // value goes into the category name instead
+        chart.getStyler().setLabelsVisible(false);
+        java.text.DecimalFormat format = new java.text.DecimalFormat(decimalPattern,
+                java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT));
+        List<String> names = new ArrayList<>();
+        values.forEach((name, bar) -> names.add(name + ": " + format.format(bar.value())));
+        List<String> keys = new ArrayList<>(values.keySet());
+        int chars = names.stream().mapToInt(String::length).sum();
+        if (chars > 60) {
+            chart.getStyler().setXAxisLabelRotation(25);       // long variant names would overlap side by side
+        }
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < names.size(); i++) {
-            Bar b = values.get(names.get(i));
+            Bar b = values.get(keys.get(i));
             List<Double> y = new ArrayList<>();
             List<Double> err = new ArrayList<>();
             for (int j = 0; j < names.size(); j++) {

@@ -129,6 +129,10 @@ public final class CompareAdaptersCommand extends CaptionCommand {
                             continue;
                         }
                     }
+                    if (!h.skipped().isEmpty() && note.isEmpty()) {
+                        note = Optional.of(h.skipped().size() + " step" + (h.skipped().size() == 1 ? "" : "s")
+                                + " skipped for a non-finite loss or gradient (" + String.join("; ", h.skipped()) + ")");
+                    }
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     Charts.lossCurve(dir.resolve("loss.png"), v.label() + " adapter: loss", h);
                     try (Adapter best = Adapter.load(dir.resolve(AdapterTrainer.BEST), manager)) {
@@ -261,7 +265,7 @@ public final class CompareAdaptersCommand extends CaptionCommand {
                 options.synthetic && options.data == null ? "the synthetic shapes world (" + SyntheticWorld.IMAGES + " images)"
                         : String.valueOf(options.data), shortName(options.clipModel()), options.layer,
                 shortName(options.llmModel()), options.epochs, options.batchSize, options.lr, options.seed, heldOut,
-                results.isEmpty() ? "" : results.get(0).bertscore().scorer()));
+                results.isEmpty() ? "" : shortName(results.get(0).bertscore().scorer())));
         sb.append("| strategy | options | trainable params | prefix tokens |").append(shapes ? " right captions | colour | shape |" : "")
                 .append(" best val loss | final train loss | BERTScore F | train s | adapter ms/img | caption ms/img |\n");
         sb.append("|---|---|---:|---:|").append(shapes ? "---|---:|---:|" : "").append("---:|---:|---|---:|---:|---:|\n");

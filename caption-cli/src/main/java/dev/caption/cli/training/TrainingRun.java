@@ -198,6 +198,12 @@ final class TrainingRun {
                         }
 
                         @Override
+                        public void onSkippedStep(int step, String what) {
+                            err.println("step " + step + " skipped: " + what + " (nothing of it applied)");
+                            err.flush();
+                        }
+
+                        @Override
                         public void onEpoch(int epoch, double trainLoss, double validationLoss, boolean best) {
                             String line = String.format(Locale.ROOT, "epoch %d: train loss %.4f, validation loss %.4f%s",
                                     epoch, trainLoss, validationLoss, best ? " (best, saved)" : "");

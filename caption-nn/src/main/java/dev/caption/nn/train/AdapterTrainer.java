@@ -41,6 +41,9 @@ import dev.caption.tensor.Tensor;
  */
 public final class AdapterTrainer {
 
+    /** Steps with a non-finite loss or gradient that may follow one another before the run counts as diverged. */
+    static final int MAX_SKIPPED_IN_A_ROW = 3;
+
     public static final String BEST = "best";
     public static final String LAST = "last";
     private static final String OPTIMIZER = "optimizer.safetensors";
@@ -89,6 +92,7 @@ public final class AdapterTrainer {
         int stepsPerEpoch = (rowsPerEpoch + s.batchSize() - 1) / s.batchSize();
         int totalSteps = s.maxSteps() > 0 ? Math.min(s.maxSteps(), stepsPerEpoch * s.epochs()) : stepsPerEpoch * s.epochs();
         double best = history.bestValidationLoss();
+        int skippedInARow = 0;
         for (int epoch = startEpoch; epoch <= s.epochs() && optimizer.step < totalSteps; epoch++) {
             List<Row> rows = epochRows(train, tokenized, s, epoch);
             double lossSum = 0;
@@ -99,21 +103,35 @@ public final class AdapterTrainer {
                 double lr = learningRate(s, optimizer.step, totalSteps);
                 int[] tokens = new int[1];
                 double loss;
+                String notFinite = null;
                 try (NDManager step = manager.newSubManager()) {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray l = loss(adapter, features, batch, step, tokens);
                         loss = l.getFloat();
-                        if (!Double.isFinite(loss)) {
-                            throw new TrainingDivergedException("loss", loss, optimizer.step + 1, lr, history);
+                        if (Double.isFinite(loss)) {
+                            gc.backward(l);
+                        } else {
+                            notFinite = "loss " + loss;
                         }
-                        gc.backward(l);
                     }
                 }
-                double norm = optimizer.update(params, lr, s.weightDecay(), s.clipNorm(), manager);
-                if (!Double.isFinite(norm)) {
-                    throw new TrainingDivergedException("gradient norm (of " + String.join(", ", optimizer.nonFinite)
-                            + ")", norm, optimizer.step + 1, lr, history);
+                if (notFinite == null) {
+                    double norm = optimizer.update(params, lr, s.weightDecay(), s.clipNorm(), manager);
+                    if (!Double.isFinite(norm)) {
+                        notFinite = "gradient norm " + norm + " (of " + String.join(", ", optimizer.nonFinite) + ")";
+                    }
                 }
+                if (notFinite != null) {
+                    // as mixed-precision trainers do: skip the step (nothing was applied) and go on, unless it keeps
+                    // happening, which means the weights or the learning rate are at fault, not one batch
+                    history.skipped().add("step " + (optimizer.step + 1) + ": " + notFinite);
+                    listener.onSkippedStep(optimizer.step + 1, notFinite);
+                    if (++skippedInARow > MAX_SKIPPED_IN_A_ROW) {
+                        throw new TrainingDivergedException(notFinite, optimizer.step + 1, lr, history);
+                    }
+                    continue;
+                }
+                skippedInARow = 0;
                 history.stepLoss().add(loss);
                 lossSum += loss;
                 steps++;

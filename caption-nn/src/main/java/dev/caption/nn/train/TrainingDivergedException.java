@@ -1,8 +1,8 @@
 package dev.caption.nn.train;
 
 /**
- * Training stopped because the loss or the gradient stopped being a finite number. Nothing of the failing step was
- * applied: {@code OUT/best} and {@code OUT/last} still hold the last good epoch, if there was one.
+ * Training stopped because the loss or the gradient was not a finite number several steps in a row. Nothing of
+ * those steps was applied: {@code OUT/best} and {@code OUT/last} still hold the last good epoch, if there was one.
  */
 public final class TrainingDivergedException extends IllegalStateException {
 
@@ -10,8 +10,9 @@ public final class TrainingDivergedException extends IllegalStateException {
     private final double learningRate;
     private final transient TrainingHistory history;
 
-    TrainingDivergedException(String what, double value, long step, double learningRate, TrainingHistory history) {
-        super("the training " + what + " is " + value + " at step " + step + "; lower the learning rate (now "
+    TrainingDivergedException(String what, long step, double learningRate, TrainingHistory history) {
+        super("training diverged: " + (AdapterTrainer.MAX_SKIPPED_IN_A_ROW + 1) + " steps in a row had a non-finite "
+                + "loss or gradient (the last, step " + step + ": " + what + "); lower the learning rate (now "
                 + String.format(java.util.Locale.ROOT, "%.3g", learningRate) + ") or raise --warmup");
         this.step = step;
         this.learningRate = learningRate;

@@ -7,6 +7,10 @@ public interface TrainingListener {
     default void onStep(int step, int totalSteps, double loss, double learningRate, double tokensPerSecond) {
     }
 
+    /** A step whose loss or gradient was not finite was skipped: nothing of it was applied. */
+    default void onSkippedStep(int step, String what) {
+    }
+
     /** After each epoch's validation; {@code best} when the checkpoint was saved as the new best. */
     default void onEpoch(int epoch, double trainLoss, double validationLoss, boolean best) {
     }

@@ -148,7 +148,51 @@ class AdapterTrainingTest {
     }
 
     @Test
-    void aDivergingRunStopsWithTheStepAndLeavesTheLastGoodEpochInPlace(@TempDir Path out) {
+    void aStepWithANonFiniteLossIsSkippedAndTrainingGoesOn(@TempDir Path out) {
+        String poisoned = train.get(3).id();
+        FeatureSource withNaN = new FeatureSource() {
+            public float[] features(String id) {
+                float[] f = features.features(id).clone();
+                if (id.equals(poisoned)) {
+                    f[0] = Float.NaN;
+                }
+                return f;
+            }
+
+            public int tokens() {
+                return features.tokens();
+            }
+
+            public int dim() {
+                return features.dim();
+            }
+        };
+        AdapterTrainer trainer = new AdapterTrainer(llm, tokenizer, manager);
+        TrainSettings two = SETTINGS.toBuilder().epochs(2).build();
+        List<Integer> skippedSteps = new ArrayList<>();
+        try (Adapter adapter = Adapter.create(spec("mlp"), manager, 1)) {
+            TrainingHistory h = trainer.train(adapter, withNaN, train, validation, two, out, false, new TrainingListener() {
+                @Override
+                public void onSkippedStep(int step, String what) {
+                    skippedSteps.add(step);
+                }
+            });
+            // the batch holding the poisoned image, once per epoch; every other step ran
+            assertEquals(2, h.skipped().size(), h.skipped().toString());
+            assertTrue(h.skipped().get(0).matches("step \\d+: loss NaN"), h.skipped().get(0));
+            assertEquals(2, skippedSteps.size());
+            assertEquals(2 * 10 - 2, h.stepLoss().size());
+            assertTrue(h.stepLoss().stream().allMatch(Double::isFinite));
+            adapter.parameters().forEach((k, v) -> {
+                for (float x : v.toFloatArray()) {
+                    assertTrue(Float.isFinite(x), k);
+                }
+            });
+        }
+    }
+
+    @Test
+    void aDivergingRunStopsAfterFourSkippedStepsInARowAndLeavesTheLastGoodEpochInPlace(@TempDir Path out) {
         AdapterTrainer trainer = new AdapterTrainer(llm, tokenizer, manager);
         // one sane epoch, then a learning rate no adapter survives
         TrainSettings sane = SETTINGS.toBuilder().epochs(1).build();
@@ -160,8 +204,11 @@ class AdapterTrainingTest {
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
                     () -> trainer.train(adapter, features, train, validation, wild, out, false, TrainingListener.NONE));
             assertTrue(e.step() >= 1 && e.step() <= 10, "diverges inside its first epoch, at step " + e.step());
-            assertTrue(e.getMessage().contains("at step " + e.step() + "; lower the learning rate"), e.getMessage());
-            assertEquals(e.step() - 1, e.history().stepLoss().size(), "the failing step is not recorded");
+            assertTrue(e.getMessage().startsWith("training diverged: 4 steps in a row had a non-finite loss or gradient "
+                    + "(the last, step " + e.step() + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains("lower the learning rate"), e.getMessage());
+            assertEquals(e.step() - 1, e.history().stepLoss().size(), "the skipped steps are not recorded as steps");
+            assertEquals(AdapterTrainer.MAX_SKIPPED_IN_A_ROW + 1, e.history().skipped().size(), e.history().skipped().toString());
             try (Adapter best = Adapter.load(out.resolve(AdapterTrainer.BEST), manager)) {
                 for (String name : before.keySet()) {
                     assertArrayEquals(before.get(name), best.parameters().get(name).toFloatArray(), name);
