@@ -44,7 +44,7 @@ final class AdamW {
                 NDArray g = e.getValue().getGradient();
                 g.attach(scope);                                   // the handle, not the .grad storage
                 NDArray copy = scope.zeros(g.getShape()).addi(g);
-                g.muli(0);                                         // GradientCollector does not zero gradients
+                zero(g);                                           // GradientCollector does not zero gradients
                 grads.put(e.getKey(), copy);
             }
             double norm = globalNorm(grads.values());
@@ -97,5 +97,13 @@ final class AdamW {
             sq += g.div((float) max).square().sum().getFloat();                  // Σ (g / max)², each term ≤ 1
         }
         return max * Math.sqrt(sq);
+    }
+
+    /**
+     * Sets a gradient to zeros in place. Not {@code g * 0} nor {@code g - g}: an infinity there gives NaN, which would
+     * stay in {@code .grad} and poison every later step.
+     */
+    static void zero(NDArray g) {
+        g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
     }
 }

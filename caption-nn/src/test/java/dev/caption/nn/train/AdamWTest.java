@@ -36,4 +36,13 @@ class AdamWTest {
             assertEquals(0.0, AdamW.globalNorm(List.of(m.zeros(new ai.djl.ndarray.types.Shape(3)))));
         }
     }
+
+    @Test
+    void zeroingAGradientClearsNaNAndInfinitiesToo() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDArray g = m.create(new float[] {1, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
+            AdamW.zero(g);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 0, 0, 0}, g.toFloatArray());
+        }
+    }
 }
