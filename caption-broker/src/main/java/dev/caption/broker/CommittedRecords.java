@@ -19,6 +19,13 @@ public final class CommittedRecords {
 
     /** Polls every partition from the beginning until {@code count} records arrived or {@code timeout} passed. */
     public static List<ConsumerRecord<String, byte[]>> read(String bootstrap, String topic, int count, Duration timeout) {
+        return read(bootstrap, topic, r -> true, count, timeout);
+    }
+
+    /** As {@link #read(String, String, int, Duration)}, keeping (and counting) only the records that match. */
+    public static List<ConsumerRecord<String, byte[]>> read(String bootstrap, String topic,
+                                                            java.util.function.Predicate<ConsumerRecord<String, byte[]>> keep,
+                                                            int count, Duration timeout) {
         Map<String, Object> c = Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed");
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
@@ -29,7 +36,11 @@ public final class CommittedRecords {
             consumer.seekToBeginning(parts);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (out.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (keep.test(r)) {
+                        out.add(r);
+                    }
+                });
             }
         }
         return out;
