@@ -43,6 +43,7 @@ import dev.caption.core.message.Score;
  */
 @QuarkusTest
 @QuarkusTestResource(LocalKafkaResource.class)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class EvalServiceTest {
 
     private static final Path FIXTURES = Path.of("..", "caption-nn", "src", "test", "resources", "fixtures");
@@ -57,6 +58,7 @@ class EvalServiceTest {
     URI ready;
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void streamedCaptionsAreScoredLikeBertScoreAndAggregatedPerRun() throws Exception {
         JsonNode expected = Json.MAPPER.readTree(FIXTURES.resolve("bertscore.expected.json").toFile());
         JsonNode want = expected.get("models").get("roberta-tiny").get("settings").get("idf_false");
@@ -122,5 +124,93 @@ class EvalServiceTest {
         ProducerRecord<String, byte[]> r = Caption.CODEC.toRecord("caption.captions",
                 new Caption("case-" + i, text, 5, "qwen3-tiny", "local", "mean-k1", "e2e", Map.of()));
         producer.send(r).get();
+    }
+
+    /**
+     * Raw JSON of every kind of damage on both input topics, through a plain producer: each bad record is a dead
+     * letter whose one-line reason names the problem, each good caption is scored, nothing is lost, and the
+     * service stays ready.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void everyBadCaptionOrReferenceIsADeadLetterSayingWhyAndEveryGoodCaptionIsScored() throws Exception {
+        Map<String, byte[]> badCaptions = new java.util.LinkedHashMap<>();
+        Map<String, String> why = new HashMap<>();
+        badCaptions.put("j-malformed", "{not json".getBytes(StandardCharsets.UTF_8));
+        why.put("j-malformed", "malformed Caption JSON");
+        badCaptions.put("j-truncated", "{\"id\":\"j-truncated\",".getBytes(StandardCharsets.UTF_8));
+        why.put("j-truncated", "malformed Caption JSON");
+        badCaptions.put("j-binary", new byte[] {0, 1, 2, (byte) 0xff, (byte) 0xfe});
+        why.put("j-binary", "malformed Caption JSON");
+        badCaptions.put("j-array", "[1,2]".getBytes(StandardCharsets.UTF_8));
+        why.put("j-array", "malformed Caption JSON");
+        badCaptions.put("j-wrong-type", "{\"id\":\"j-wrong-type\",\"text\":\"a dog\",\"tokenCount\":\"many\"}".getBytes(StandardCharsets.UTF_8));
+        why.put("j-wrong-type", "malformed Caption JSON");
+        badCaptions.put("j-no-id", "{\"text\":\"a dog\",\"tokenCount\":2}".getBytes(StandardCharsets.UTF_8));
+        why.put("j-no-id", "Caption has no id");
+        badCaptions.put("j-no-text", "{\"id\":\"j-no-text\",\"tokenCount\":2}".getBytes(StandardCharsets.UTF_8));
+        why.put("j-no-text", "Caption 'j-no-text' has no text");
+        badCaptions.put("j-id-not-key", "{\"id\":\"someone\",\"text\":\"a dog\",\"tokenCount\":2}".getBytes(StandardCharsets.UTF_8));
+        why.put("j-id-not-key", "Caption id 'someone' does not match the record key 'j-id-not-key'");
+        badCaptions.put("j-empty", new byte[0]);
+        why.put("j-empty", "Caption");
+        badCaptions.put("j-null", null);
+        why.put("j-null", "caption record has no value");
+        Map<String, byte[]> badReferences = new java.util.LinkedHashMap<>();
+        badReferences.put("r-empty-list", "{\"id\":\"r-empty-list\",\"references\":[]}".getBytes(StandardCharsets.UTF_8));
+        why.put("r-empty-list", "References 'r-empty-list' lists no captions");
+        badReferences.put("r-null-item", "{\"id\":\"r-null-item\",\"references\":[\"a\",null]}".getBytes(StandardCharsets.UTF_8));
+        why.put("r-null-item", "References 'r-null-item' contains a null caption");
+        badReferences.put("r-wrong-type", "{\"id\":\"r-wrong-type\",\"references\":{\"a\":1}}".getBytes(StandardCharsets.UTF_8));
+        why.put("r-wrong-type", "malformed References JSON");
+        badReferences.put("r-id-not-key", "{\"id\":\"someone\",\"references\":[\"a\"]}".getBytes(StandardCharsets.UTF_8));
+        why.put("r-id-not-key", "does not match the record key 'r-id-not-key'");
+        String long40k = "a dog runs on the grass ".repeat(1700);                            // about 40 KB
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
+                "enable.idempotence", "true"), new StringSerializer(), new ByteArraySerializer())) {
+            java.util.function.BiConsumer<ProducerRecord<String, byte[]>, String> send = (r, row) -> {
+                r.headers().add("matrix-row", row.getBytes(StandardCharsets.UTF_8));
+                try {
+                    producer.send(r).get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            badCaptions.forEach((k, v) -> send.accept(new ProducerRecord<>("caption.captions", k, v), k));
+            badReferences.forEach((k, v) -> send.accept(new ProducerRecord<>("caption.references", k, v), k));
+            send.accept(new ProducerRecord<>("caption.captions", null,
+                    "{\"id\":\"j-no-key\",\"text\":\"a dog\",\"tokenCount\":2}".getBytes(StandardCharsets.UTF_8)), "j-no-key");
+            // (a keyless reference cannot be written at all: the broker refuses keyless records on a compacted topic)
+            // good ones, raw JSON too: a short caption, and a 40 KB one, each with references
+            for (String id : List.of("j-good", "j-40kb")) {
+                send.accept(new ProducerRecord<>("caption.references", id, ("{\"id\":\"" + id
+                        + "\",\"references\":[\"a dog runs on the grass\"]}").getBytes(StandardCharsets.UTF_8)), id + "-refs");
+            }
+            send.accept(new ProducerRecord<>("caption.captions", "j-good",
+                    "{\"id\":\"j-good\",\"text\":\"a dog runs\",\"tokenCount\":3,\"run\":\"matrix\"}".getBytes(StandardCharsets.UTF_8)), "j-good");
+            send.accept(new ProducerRecord<>("caption.captions", "j-40kb", ("{\"id\":\"j-40kb\",\"text\":\"" + long40k
+                    + "\",\"tokenCount\":8000,\"run\":\"matrix\"}").getBytes(StandardCharsets.UTF_8)), "j-40kb");
+        }
+        int expectedDead = badCaptions.size() + badReferences.size() + 1;
+        List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq",
+                r -> r.headers().lastHeader("matrix-row") != null, expectedDead, Duration.ofSeconds(120));
+        List<ConsumerRecord<String, byte[]>> scores = CommittedRecords.read(bootstrap, "caption.scores",
+                r -> r.key() != null && r.key().startsWith("j-"), 2, Duration.ofSeconds(120));
+        Map<String, String> reasons = new HashMap<>();
+        dead.forEach(d -> reasons.put(new String(d.headers().lastHeader("matrix-row").value(), StandardCharsets.UTF_8),
+                CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
+        for (Map.Entry<String, String> w : why.entrySet()) {
+            String reason = reasons.get(w.getKey());
+            assertTrue(reason != null && reason.contains(w.getValue()), w.getKey() + ": " + reason);
+            assertTrue(!reason.contains("\n") && !reason.contains("[Source"), w.getKey() + ": " + reason);
+        }
+        assertTrue(reasons.get("j-no-key").contains("has no record key"), reasons.get("j-no-key"));
+        // every caption in is a score or a dead letter: nothing waits forever, nothing is doubled
+        assertEquals(expectedDead, dead.size(), reasons.keySet().toString());
+        assertEquals(java.util.Set.of("j-good", "j-40kb"), new java.util.HashSet<>(scores.stream().map(ConsumerRecord::key).toList()));
+        assertEquals(2, scores.size());
+        HttpClient http = HttpClient.newHttpClient();
+        assertEquals(200, http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
+                "the stage keeps running");
     }
 }
