@@ -31,11 +31,38 @@ final class RecordFormatter {
     private RecordFormatter() {
     }
 
+    /** Longest key, and longest rest of line, shown in human mode ({@code --json} stays complete). */
+    static final int MAX_KEY = 64;
+    static final int MAX_BODY = 400;
+
+    /** One line per record whatever it holds: control characters escaped, very long keys and texts shortened. */
     static String human(Topic topic, ConsumerRecord<String, byte[]> r) {
         String head = String.format(Locale.ROOT, "%s %-10s %-24s ", TIME.format(Instant.ofEpochMilli(r.timestamp())),
-                topic.shortName(), r.key());
+                topic.shortName(), r.key() == null ? "(no key)" : shown(r.key(), MAX_KEY));
+        return head + shown(body(topic, r), MAX_BODY);
+    }
+
+    /** {@code s} with control characters escaped (a newline as backslash-n, ESC as backslash-u001b) and cut at {@code max} characters. */
+    static String shown(String s, int max) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\n') {
+                b.append("\\n");
+            } else if (c == '\t') {
+                b.append("\\t");
+            } else if (Character.isISOControl(c)) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.length() <= max ? b.toString() : b.substring(0, max) + "… (" + b.length() + " characters)";
+    }
+
+    private static String body(Topic topic, ConsumerRecord<String, byte[]> r) {
         try {
-            return head + switch (topic) {
+            return switch (topic) {
                 case IMAGES -> {
                     ImageEvent e = ImageEvent.CODEC.fromRecord(r);
                     yield e.contentType() + "  " + Sizes.human(e.bytes().length);
@@ -71,7 +98,7 @@ final class RecordFormatter {
                 case METRICS -> r.value() == null ? "(deleted)" : new String(r.value(), StandardCharsets.UTF_8);
             };
         } catch (RuntimeException e) {
-            return head + "MALFORMED: " + e.getMessage();
+            return "MALFORMED: " + e.getMessage();
         }
     }
 

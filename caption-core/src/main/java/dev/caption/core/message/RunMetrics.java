@@ -60,8 +60,15 @@ public record RunMetrics(String run, String adapter, String model, String scorer
             return new Moments(n1, mean1, m2 + delta * (x - mean1));
         }
 
-        /** Half-width of the 95% confidence interval; NaN below two values. */
+        /** In JSON: the half-width of the 95% interval, or {@code null} below two values (JSON has no NaN). */
         @JsonProperty("ci95")
+        public Double ci95OrNull() {
+            double c = ci95();
+            return Double.isNaN(c) ? null : c;
+        }
+
+        /** Half-width of the 95% confidence interval; NaN below two values. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
         public double ci95() {
             if (n < 2) {
                 return Double.NaN;

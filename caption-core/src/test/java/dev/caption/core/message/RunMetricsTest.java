@@ -51,4 +51,12 @@ class RunMetricsTest {
         assertTrue(new String(json, java.nio.charset.StandardCharsets.UTF_8).contains("\"ci95\""));
         assertEquals(m, Json.read(json, RunMetrics.class));
     }
+
+    @Test
+    void aRunWithOneScoreWritesItsIntervalAsNullNotAsTheStringNaN() {
+        String json = new String(Json.write(RunMetrics.Moments.EMPTY.plus(0.5)), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"ci95\":null"), json);
+        String two = new String(Json.write(RunMetrics.Moments.EMPTY.plus(0.5).plus(0.7)), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(two.matches(".*\"ci95\":[0-9.]+.*"), two);
+    }
 }
