@@ -33,6 +33,10 @@ public interface EvalConfig {
     @WithDefault("1")
     int streamThreads();
 
+    /** How long Kafka Streams must stay RUNNING, the first time, before the service reports ready. */
+    @WithDefault("PT5S")
+    Duration readySettle();
+
     interface Scorer {
         /** BERT, RoBERTa or DistilBERT: a Hugging Face id or a directory. */
         @WithDefault("roberta-large")

@@ -55,6 +55,7 @@ public class EvalStreams {
     MeterRegistry registry;
 
     private volatile KafkaStreams streams;
+    private volatile SettledReadiness readiness;
     private volatile BertScorer scorer;
     private volatile String startupError;
 
@@ -98,6 +99,9 @@ public class EvalStreams {
             LOG.error("eval topology failed", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        SettledReadiness settled = new SettledReadiness(Time.SYSTEM, config.readySettle());
+        ks.setStateListener((now, before) -> settled.onChange(now));
+        readiness = settled;
         ks.start();
         streams = ks;
     }
@@ -120,7 +124,7 @@ public class EvalStreams {
 
     public boolean ready() {
         KafkaStreams ks = streams;
-        return ks != null && ks.state() == KafkaStreams.State.RUNNING;
+        return ks != null && readiness.ready(ks.state());
     }
 
     public boolean alive() {

@@ -101,7 +101,7 @@ class EvalServiceTest {
         assertTrue(CaptionHeaders.get(dead.get(0).headers(), CaptionHeaders.DLQ_REASON).length() > 0);
 
         HttpClient http = HttpClient.newHttpClient();
-        assertEquals(200, http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(200, readyStatus(http));
         // the aggregate goes through a repartition topic: poll until all eight are counted
         JsonNode agg = null;
         for (int attempt = 0; attempt < 600; attempt++) {
@@ -118,6 +118,18 @@ class EvalServiceTest {
         assertEquals(meanF, agg.get("F").get("mean").asDouble(), 1e-5);
         assertTrue(agg.get("F").get("ci95").asDouble() > 0);
         assertEquals("roberta-tiny", Path.of(agg.get("scorer").asText().split("_L")[0]).getFileName().toString());
+    }
+
+    /** Readiness waits for the first stable assignment (caption.eval.ready-settle): poll it, up to a minute. */
+    private int readyStatus(HttpClient http) throws Exception {
+        int status = 0;
+        for (int attempt = 0; attempt < 600 && status != 200; attempt++) {
+            status = http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+            if (status != 200) {
+                Thread.sleep(100);
+            }
+        }
+        return status;
     }
 
     private static void sendCaption(KafkaProducer<String, byte[]> producer, int i, String text) throws Exception {
@@ -209,8 +221,6 @@ class EvalServiceTest {
         assertEquals(expectedDead, dead.size(), reasons.keySet().toString());
         assertEquals(java.util.Set.of("j-good", "j-40kb"), new java.util.HashSet<>(scores.stream().map(ConsumerRecord::key).toList()));
         assertEquals(2, scores.size());
-        HttpClient http = HttpClient.newHttpClient();
-        assertEquals(200, http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
-                "the stage keeps running");
+        assertEquals(200, readyStatus(HttpClient.newHttpClient()), "the stage keeps running");
     }
 }
