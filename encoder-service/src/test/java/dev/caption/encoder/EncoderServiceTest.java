@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ import dev.caption.tensor.SafetensorsBlob;
 /** The whole service on a real local broker with the tiny CLIP fixture: images in, features and dead letters out. */
 @QuarkusTest
 @QuarkusTestResource(LocalKafkaResource.class)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class EncoderServiceTest {
 
     private static final Path FIXTURES = Path.of("..", "caption-nn", "src", "test", "resources", "fixtures");
@@ -52,6 +54,7 @@ class EncoderServiceTest {
     URI metrics;
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void encodesImagesAsTransformersDoesAndDeadLettersWhatIsNotAnImage() throws Exception {
         Map<String, byte[]> inputs = new HashMap<>();
         inputs.put("landscape", Files.readAllBytes(FIXTURES.resolve("images/landscape_500x375.png")));
@@ -110,5 +113,93 @@ class EncoderServiceTest {
         List<ConsumerRecord<String, byte[]>> out = CommittedRecords.read(bootstrap, topic, count, Duration.ofSeconds(120));
         assertEquals(count, out.size(), "records on " + topic);
         return out;
+    }
+
+    /** A PNG whose header claims {@code w × h} pixels (valid signature, IHDR and CRC), with almost no data. */
+    private static byte[] pngClaiming(int w, int h) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) 2)
+                .put((byte) 0).put((byte) 0).put((byte) 0);
+        chunk(out, "IHDR", ihdr.array());
+        chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) throws Exception {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(type.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        crc.update(data);
+        out.write(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        out.write(type.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(data);
+        out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    /**
+     * Raw image records of every kind of damage, through a plain producer: each bad one is a dead letter whose reason
+     * names the problem, each good one comes out as features, records in = outputs + dead letters, and the stage
+     * stays ready.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void everyBadImageIsADeadLetterSayingWhyEveryGoodOneComesOutAndTheStageStaysUp() throws Exception {
+        byte[] gray = Files.readAllBytes(FIXTURES.resolve("images/gray_320x240.png"));
+        byte[] jpeg = Files.readAllBytes(FIXTURES.resolve("images/photo_640x480.jpg"));
+        byte[] corruptJpeg = jpeg.clone();
+        java.util.Arrays.fill(corruptJpeg, 2, 600, (byte) 0x5a);                 // the header segments overwritten
+        List<Object[]> rows = new ArrayList<>();                                   // key, value, content type, expected
+        rows.add(new Object[] {"i-null", null, "image/png", "has no image bytes"});
+        rows.add(new Object[] {"i-empty", new byte[0], "image/png", "has no image bytes"});
+        rows.add(new Object[] {"i-text", "just some text".getBytes(), "image/png", "not a supported image"});
+        rows.add(new Object[] {"i-truncated-png", java.util.Arrays.copyOf(gray, 2000), "image/png", "corrupt or truncated image"});
+        rows.add(new Object[] {"i-corrupt-jpeg", corruptJpeg, "image/jpeg", "corrupt or truncated image: Invalid JPEG file structure"});
+        rows.add(new Object[] {"i-bomb-20000", pngClaiming(20000, 20000), "image/png", "400000000 pixels"});
+        rows.add(new Object[] {"i-bomb-60000", pngClaiming(60000, 60000), "image/png", "3600000000 pixels"});
+        rows.add(new Object[] {"i-at-the-limit", java.util.Arrays.copyOf(gray, 500000), "image/png", null});
+        rows.add(new Object[] {"i-over-the-limit", java.util.Arrays.copyOf(gray, 500001), "image/png",
+            "image of 500001 bytes exceeds the 500000-byte limit"});
+        rows.add(new Object[] {"i-control\u0007key", gray, "image/png", "id contains control characters"});
+        rows.add(new Object[] {"i-" + "k".repeat(1100), gray, "image/png", "id is longer than 1024 characters"});
+        rows.add(new Object[] {"i-mislabelled", gray, "image/jpeg", null});
+        rows.add(new Object[] {"i-good-jpeg", jpeg, "image/jpeg", null});
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
+                "max.request.size", 2 << 20), new StringSerializer(), new ByteArraySerializer())) {
+            for (Object[] row : rows) {
+                ProducerRecord<String, byte[]> r = new ProducerRecord<>("caption.images", (String) row[0], (byte[]) row[1]);
+                r.headers().add(CaptionHeaders.CONTENT_TYPE, ((String) row[2]).getBytes());
+                r.headers().add("matrix-row", Integer.toString(rows.indexOf(row)).getBytes());
+                producer.send(r).get();
+            }
+            ProducerRecord<String, byte[]> keyless = new ProducerRecord<>("caption.images", null, gray);
+            keyless.headers().add("matrix-row", "keyless".getBytes());
+            producer.send(keyless).get();
+        }
+        long good = rows.stream().filter(r -> r[3] == null).count();
+        int expectedDead = (int) (rows.size() - good) + 1;
+        List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq",
+                r -> r.headers().lastHeader("matrix-row") != null, expectedDead, Duration.ofSeconds(120));
+        List<ConsumerRecord<String, byte[]>> out = CommittedRecords.read(bootstrap, "caption.features",
+                r -> r.key() != null && r.key().startsWith("i-"), (int) good, Duration.ofSeconds(120));
+        Map<String, String> reasons = new HashMap<>();
+        dead.forEach(d -> reasons.put(new String(d.headers().lastHeader("matrix-row").value()),
+                CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
+        for (int i = 0; i < rows.size(); i++) {
+            String expected = (String) rows.get(i)[3];
+            if (expected != null) {
+                String reason = reasons.get(Integer.toString(i));
+                assertTrue(reason != null && reason.contains(expected), rows.get(i)[0] + ": " + reason);
+                assertTrue(!reason.contains("\n"), reason);
+            }
+        }
+        assertTrue(reasons.get("keyless").contains("has no record key"), reasons.get("keyless"));
+        assertEquals(expectedDead, dead.size(), reasons.toString());
+        assertEquals(java.util.Set.of("i-at-the-limit", "i-mislabelled", "i-good-jpeg"),
+                new java.util.HashSet<>(out.stream().map(ConsumerRecord::key).toList()));
+        assertEquals(good, out.size());
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(ready).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), "the stage keeps running: " + health.body());
     }
 }
