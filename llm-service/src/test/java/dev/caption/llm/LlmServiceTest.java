@@ -47,6 +47,7 @@ import dev.caption.tensor.Tensor;
 /** The service on a real local broker with qwen3-tiny: prefixes in, captions and dead letters out. */
 @QuarkusTest
 @QuarkusTestResource(LocalKafkaResource.class)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class LlmServiceTest {
 
     private static final Path FIXTURES = Path.of("..", "caption-nn", "src", "test", "resources", "fixtures");
@@ -64,6 +65,7 @@ class LlmServiceTest {
     URI metrics;
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void captionsPrefixesInBatchesAndDeadLettersForeignOrMisShapedOnes() throws Exception {
         SafetensorsBlob fixture = Safetensors.decode(Files.readAllBytes(FIXTURES.resolve("qwen3-tiny.expected.safetensors")),
                 10 << 20);
@@ -122,4 +124,94 @@ class LlmServiceTest {
         return out;
     }
 
+    /** A prefix frame written by hand, as an outside client would: F32 [rows, width] and the given metadata JSON. */
+    private static byte[] prefixBlob(int rows, int width, float[] values, String meta) {
+        java.nio.ByteBuffer d = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            d.putFloat(v);
+        }
+        byte[] h = ("{\"prefix\":{\"dtype\":\"F32\",\"shape\":[" + rows + "," + width + "],\"data_offsets\":[0,"
+                + d.capacity() + "]}" + (meta.isEmpty() ? "" : ",\"__metadata__\":{" + meta + "}") + "}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + h.length + d.capacity()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return b.putLong(h.length).put(h).put(d.array()).array();
+    }
+
+    /**
+     * Raw prefix records of every kind of damage, through a plain producer: each bad one is a dead letter whose
+     * reason names the problem (the model never generates from a non-finite prefix), each good one is captioned,
+     * records in = outputs + dead letters, and the stage stays ready.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void everyBadPrefixIsADeadLetterSayingWhyAndEveryGoodOneIsCaptioned() throws Exception {
+        String meta = "\"kind\":\"prefix\",\"adapter.id\":\"mean-k4\",\"encoder.model\":\"clip\",\"llm.model\":\""
+                + modelId.replace("\\", "\\\\") + "\"";
+        float[] small = new float[4 * 32];
+        for (int i = 0; i < small.length; i++) {
+            small[i] = (float) Math.sin(i) * 0.1f;
+        }
+        float[] nan = small.clone();
+        nan[3] = Float.NaN;
+        float[] inf = small.clone();
+        inf[5] = Float.POSITIVE_INFINITY;
+        Map<String, byte[]> rows = new java.util.LinkedHashMap<>();
+        Map<String, String> why = new HashMap<>();
+        rows.put("l-garbage", "garbage".getBytes());
+        why.put("l-garbage", "not a valid safetensors blob");
+        rows.put("l-empty", new byte[0]);
+        why.put("l-empty", "not a valid safetensors blob");
+        rows.put("l-null", null);
+        why.put("l-null", "blob is missing (null)");
+        rows.put("l-wide", prefixBlob(2, 48, new float[96], meta));
+        why.put("l-wide", "prefix width 48 does not match");
+        rows.put("l-foreign", prefixBlob(4, 32, small, meta.replace(modelId, "Qwen/Qwen3-8B")));
+        why.put("l-foreign", "prefix was made for LLM Qwen/Qwen3-8B");
+        rows.put("l-nan", prefixBlob(4, 32, nan, meta));
+        why.put("l-nan", "holds 1 NaN and 0 infinite values (of 128)");
+        rows.put("l-inf", prefixBlob(4, 32, inf, meta));
+        why.put("l-inf", "holds 0 NaN and 1 infinite values (of 128)");
+        rows.put("l-no-llm", prefixBlob(4, 32, small, meta.replaceAll(",\"llm.model\":\"[^\"]*\"", "")));
+        why.put("l-no-llm", "lacks metadata 'llm.model'");
+        rows.put("l-id-not-key", prefixBlob(4, 32, small, "\"id\":\"someone\"," + meta));
+        why.put("l-id-not-key", "does not match the record key 'l-id-not-key'");
+        rows.put("l-features-frame", prefixBlob(4, 32, small, meta.replace("\"kind\":\"prefix\"", "\"kind\":\"features\"")));
+        why.put("l-features-frame", "expected a prefix frame, got a features frame");
+        List<String> good = List.of("l-good-1", "l-good-2");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            java.util.function.BiConsumer<String, byte[]> send = (key, value) -> {
+                ProducerRecord<String, byte[]> r = new ProducerRecord<>("caption.prefixes", key, value);
+                r.headers().add("matrix-row", (key == null ? "keyless" : key).getBytes());
+                try {
+                    producer.send(r).get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            rows.forEach(send);
+            good.forEach(k -> send.accept(k, prefixBlob(4, 32, small, meta)));
+            send.accept(null, prefixBlob(4, 32, small, meta));
+        }
+        int expectedDead = rows.size() + 1;
+        List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq",
+                r -> r.headers().lastHeader("matrix-row") != null, expectedDead, Duration.ofSeconds(120));
+        List<ConsumerRecord<String, byte[]>> captions = CommittedRecords.read(bootstrap, "caption.captions",
+                r -> r.key() != null && r.key().startsWith("l-"), good.size(), Duration.ofSeconds(120));
+        Map<String, String> reasons = new HashMap<>();
+        dead.forEach(d -> reasons.put(new String(d.headers().lastHeader("matrix-row").value()),
+                CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
+        for (Map.Entry<String, String> w : why.entrySet()) {
+            String reason = reasons.get(w.getKey());
+            assertTrue(reason != null && reason.contains(w.getValue()), w.getKey() + ": " + reason);
+            assertTrue(!reason.contains("\n"), reason);
+        }
+        assertTrue(reasons.get("keyless").contains("has no record key"), reasons.get("keyless"));
+        assertEquals(expectedDead, dead.size(), reasons.toString());
+        assertEquals(Set.copyOf(good), new java.util.HashSet<>(captions.stream().map(ConsumerRecord::key).toList()));
+        assertEquals(good.size(), captions.size());
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(ready).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), "the stage keeps running: " + health.body());
+    }
 }
