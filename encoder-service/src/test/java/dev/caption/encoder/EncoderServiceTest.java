@@ -175,13 +175,27 @@ class EncoderServiceTest {
             ProducerRecord<String, byte[]> keyless = new ProducerRecord<>("caption.images", null, gray);
             keyless.headers().add("matrix-row", "keyless".getBytes());
             producer.send(keyless).get();
+            // a burst mixing good and bad records: 3 keys x 3 good images each, in order, with bad ones between
+            for (int seq = 0; seq < 3; seq++) {
+                for (int k = 0; k < 3; k++) {
+                    ProducerRecord<String, byte[]> r = new ProducerRecord<>("caption.images", "i-burst-" + k, gray);
+                    r.headers().add(CaptionHeaders.CONTENT_TYPE, "image/png".getBytes());
+                    r.headers().add(CaptionHeaders.SUBMIT_TIME, Long.toString(1000 + seq).getBytes());
+                    producer.send(r);
+                    ProducerRecord<String, byte[]> junk = new ProducerRecord<>("caption.images", "i-burst-bad-" + seq + k,
+                            "junk".getBytes());
+                    junk.headers().add("matrix-row", ("burst-" + seq + k).getBytes());
+                    producer.send(junk);
+                }
+            }
+            producer.flush();
         }
         long good = rows.stream().filter(r -> r[3] == null).count();
-        int expectedDead = (int) (rows.size() - good) + 1;
+        int expectedDead = (int) (rows.size() - good) + 1 + 9;
         List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq",
                 r -> r.headers().lastHeader("matrix-row") != null, expectedDead, Duration.ofSeconds(120));
         List<ConsumerRecord<String, byte[]>> out = CommittedRecords.read(bootstrap, "caption.features",
-                r -> r.key() != null && r.key().startsWith("i-"), (int) good, Duration.ofSeconds(120));
+                r -> r.key() != null && r.key().startsWith("i-"), (int) good + 9, Duration.ofSeconds(120));
         Map<String, String> reasons = new HashMap<>();
         dead.forEach(d -> reasons.put(new String(d.headers().lastHeader("matrix-row").value()),
                 CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
@@ -196,8 +210,13 @@ class EncoderServiceTest {
         assertTrue(reasons.get("keyless").contains("has no record key"), reasons.get("keyless"));
         assertEquals(expectedDead, dead.size(), reasons.toString());
         assertEquals(java.util.Set.of("i-at-the-limit", "i-mislabelled", "i-good-jpeg"),
-                new java.util.HashSet<>(out.stream().map(ConsumerRecord::key).toList()));
-        assertEquals(good, out.size());
+                new java.util.HashSet<>(out.stream().map(ConsumerRecord::key).filter(k -> !k.startsWith("i-burst-")).toList()));
+        assertEquals(good + 9, out.size());
+        for (int k = 0; k < 3; k++) {
+            String key = "i-burst-" + k;
+            assertEquals(List.of("1000", "1001", "1002"), out.stream().filter(r -> r.key().equals(key))
+                    .map(r -> CaptionHeaders.get(r.headers(), CaptionHeaders.SUBMIT_TIME)).toList(), key + " in per-key order");
+        }
         HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(ready).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode(), "the stage keeps running: " + health.body());

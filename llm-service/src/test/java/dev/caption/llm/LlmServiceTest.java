@@ -192,12 +192,23 @@ class LlmServiceTest {
             rows.forEach(send);
             good.forEach(k -> send.accept(k, prefixBlob(4, 32, small, meta)));
             send.accept(null, prefixBlob(4, 32, small, meta));
+            // a burst mixing good and bad records: 3 keys x 3 good prefixes each, in order, with bad ones between
+            for (int seq = 0; seq < 3; seq++) {
+                for (int k = 0; k < 3; k++) {
+                    ProducerRecord<String, byte[]> r = new ProducerRecord<>("caption.prefixes", "l-burst-" + k,
+                            prefixBlob(4, 32, small, meta));
+                    r.headers().add(CaptionHeaders.SUBMIT_TIME, Long.toString(1000 + seq).getBytes());
+                    producer.send(r);
+                    send.accept("l-burst-bad-" + seq + k, "junk".getBytes());
+                }
+            }
+            producer.flush();
         }
-        int expectedDead = rows.size() + 1;
+        int expectedDead = rows.size() + 1 + 9;
         List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq",
                 r -> r.headers().lastHeader("matrix-row") != null, expectedDead, Duration.ofSeconds(120));
         List<ConsumerRecord<String, byte[]>> captions = CommittedRecords.read(bootstrap, "caption.captions",
-                r -> r.key() != null && r.key().startsWith("l-"), good.size(), Duration.ofSeconds(120));
+                r -> r.key() != null && r.key().startsWith("l-"), good.size() + 9, Duration.ofSeconds(120));
         Map<String, String> reasons = new HashMap<>();
         dead.forEach(d -> reasons.put(new String(d.headers().lastHeader("matrix-row").value()),
                 CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
@@ -208,8 +219,14 @@ class LlmServiceTest {
         }
         assertTrue(reasons.get("keyless").contains("has no record key"), reasons.get("keyless"));
         assertEquals(expectedDead, dead.size(), reasons.toString());
-        assertEquals(Set.copyOf(good), new java.util.HashSet<>(captions.stream().map(ConsumerRecord::key).toList()));
-        assertEquals(good.size(), captions.size());
+        assertEquals(Set.copyOf(good), new java.util.HashSet<>(captions.stream().map(ConsumerRecord::key)
+                .filter(k -> !k.startsWith("l-burst-")).toList()));
+        assertEquals(good.size() + 9, captions.size());
+        for (int k = 0; k < 3; k++) {
+            String key = "l-burst-" + k;
+            assertEquals(List.of(1000L, 1001L, 1002L), captions.stream().filter(r -> r.key().equals(key))
+                    .map(r -> Caption.CODEC.fromRecord(r).timings().get("submit")).toList(), key + " in per-key order");
+        }
         HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(ready).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode(), "the stage keeps running: " + health.body());
