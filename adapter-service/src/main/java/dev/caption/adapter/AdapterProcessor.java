@@ -57,12 +57,13 @@ public final class AdapterProcessor implements BatchProcessor {
         List<float[]> prefixes = adapter.project(frames.stream().map(f -> f.features().toFloats()).toList());
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         for (int i = 0; i < frames.size(); i++) {
-            // finite features can still give a non-finite prefix from a broken adapter: never send one on. Throwing
-            // fails the batch; retries and bisection then dead-letter the images it happens for, with this reason
-            FiniteValues.check("the prefix adapter " + spec.id() + " computed for '" + frames.get(i).id() + "'",
+            Tensor prefix = Tensor.ofFloats(wireDtype, new long[] {adapter.prefixTokens(), spec.llm().hiddenSize()},
                     prefixes.get(i));
-            records.add(PrefixFrame.CODEC.toRecord(prefixesTopic, new PrefixFrame(frames.get(i).id(),
-                    Tensor.ofFloats(wireDtype, new long[] {adapter.prefixTokens(), spec.llm().hiddenSize()}, prefixes.get(i)),
+            // finite features can still give a non-finite prefix from a broken adapter (or one beyond the wire dtype's
+            // range): never send one on. Throwing fails the batch; retries and bisection then dead-letter the images
+            // it happens for, with this reason
+            FiniteValues.check("the prefix adapter " + spec.id() + " computed for '" + frames.get(i).id() + "'", prefix);
+            records.add(PrefixFrame.CODEC.toRecord(prefixesTopic, new PrefixFrame(frames.get(i).id(), prefix,
                     spec.id(), frames.get(i).encoderModel(), spec.llm().model(), Optional.of(spec.prompt().template()))));
         }
         return records;

@@ -96,6 +96,62 @@ public final class Tensor {
         return data.remaining();
     }
 
+    /** How many values of a tensor are NaN and how many are infinite. */
+    public record NonFinite(long nan, long infinite) {
+        public boolean none() {
+            return nan == 0 && infinite == 0;
+        }
+    }
+
+    /**
+     * Counts NaN and infinite values from the bits (an all-ones exponent: NaN with a mantissa, infinity without),
+     * allocating nothing; integer tensors have none.
+     */
+    public NonFinite nonFinite() {
+        int n = Math.toIntExact(elementCount());
+        ByteBuffer b = data();
+        long nan = 0;
+        long inf = 0;
+        for (int i = 0; i < n; i++) {
+            long exponentBits;
+            long mantissaBits;
+            long bits;
+            switch (dtype) {
+                case F32 -> {
+                    bits = b.getInt(4 * i);
+                    exponentBits = 0x7F80_0000L;
+                    mantissaBits = 0x007F_FFFFL;
+                }
+                case F16 -> {
+                    bits = b.getShort(2 * i);
+                    exponentBits = 0x7C00;
+                    mantissaBits = 0x03FF;
+                }
+                case BF16 -> {
+                    bits = b.getShort(2 * i);
+                    exponentBits = 0x7F80;
+                    mantissaBits = 0x007F;
+                }
+                case F64 -> {
+                    bits = b.getLong(8 * i);
+                    exponentBits = 0x7FF0_0000_0000_0000L;
+                    mantissaBits = 0x000F_FFFF_FFFF_FFFFL;
+                }
+                default -> {
+                    return new NonFinite(0, 0);
+                }
+            }
+            if ((bits & exponentBits) == exponentBits) {
+                if ((bits & mantissaBits) != 0) {
+                    nan++;
+                } else {
+                    inf++;
+                }
+            }
+        }
+        return new NonFinite(nan, inf);
+    }
+
     /** The values as floats: exact for F16, BF16 and F32; F64 is rounded. */
     public float[] toFloats() {
         int n = Math.toIntExact(elementCount());

@@ -192,4 +192,20 @@ class SafetensorsTest {
         b.putLong(length).put(h);
         return b.array();
     }
+
+    @Test
+    void nanAndInfinitiesAreCountedFromTheBitsInEveryFloatDtype() {
+        float[] v = {1, Float.NaN, Float.POSITIVE_INFINITY, -0f, Float.NEGATIVE_INFINITY, Float.NaN, 65504f, -2.5f};
+        for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            Tensor.NonFinite c = Tensor.ofFloats(d, new long[] {2, 4}, v).nonFinite();
+            org.junit.jupiter.api.Assertions.assertEquals(new Tensor.NonFinite(2, 2), c, d.toString());
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(Tensor.ofFloats(DType.F16, new long[] {3}, new float[] {0, 1, -1})
+                .nonFinite().none());
+        // beyond F16's range a finite float is an infinity on the wire
+        org.junit.jupiter.api.Assertions.assertEquals(new Tensor.NonFinite(0, 1),
+                Tensor.ofFloats(DType.F16, new long[] {1}, new float[] {1e6f}).nonFinite());
+        org.junit.jupiter.api.Assertions.assertTrue(Tensor.ofLongs(new long[] {2}, new long[] {-1, 0x7FF0_0000_0000_0001L})
+                .nonFinite().none(), "integers are never NaN");
+    }
 }

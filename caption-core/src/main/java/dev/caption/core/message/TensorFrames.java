@@ -64,7 +64,7 @@ final class TensorFrames {
                     + "' (it has " + blob.tensors().keySet() + ")");
         }
         checkMatrix(kind, id, tensor);
-        FiniteValues.check(kind + " frame '" + id + "': tensor '" + tensorName + "'", tensor.toFloats());
+        FiniteValues.check(kind + " frame '" + id + "': tensor '" + tensorName + "'", tensor);
         return new Decoded(id, tensor, blob.metadata());
     }
 
