@@ -47,6 +47,6 @@ final class EvalRecords {
 
     static void forward(ProcessorContext<String, Outcome> context, String dlqTopic, DeadLetter dead) {
         ProducerRecord<String, byte[]> r = DeadLetter.CODEC.toRecord(dlqTopic, dead);
-        context.forward(new Record<String, Outcome>(dead.key(), new Outcome.Dead(r.value(), dead), dead.failedAt(), r.headers()));
+        context.forward(new Record<String, Outcome>(dead.key(), new Outcome.Dead(dead), dead.failedAt(), r.headers()));
     }
 }

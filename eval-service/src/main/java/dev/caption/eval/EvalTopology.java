@@ -98,7 +98,7 @@ public final class EvalTopology {
                 .branch((id, o) -> o instanceof Outcome.Dead, Branched.as("dead"))
                 .defaultBranch(Branched.as("scored"));
         branches.get("outcome-dead").peek((id, o) -> deadLetters.accept(((Outcome.Dead) o).letter()), Named.as("dead-letter-report"))
-                .mapValues(o -> ((Outcome.Dead) o).value(), Named.as("dead-letter-value"))
+                .mapValues(o -> ((Outcome.Dead) o).letter().value(), Named.as("dead-letter-value"))
                 .to(topics.name(Topic.DLQ), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("dlq-sink"));
         KStream<String, Score> scores = branches.get("outcome-scored")
                 .mapValues(o -> ((Outcome.Scored) o).score(), Named.as("score-value"));

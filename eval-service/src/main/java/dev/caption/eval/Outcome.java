@@ -9,7 +9,7 @@ sealed interface Outcome {
     record Scored(Score score) implements Outcome {
     }
 
-    /** {@code value}: the dead-letter record's value (the original bytes); {@code letter}: why, and where from. */
-    record Dead(byte[] value, DeadLetter letter) implements Outcome {
+    /** The dead letter: the original bytes, why, and where from (its headers are on the forwarded record). */
+    record Dead(DeadLetter letter) implements Outcome {
     }
 }
