@@ -23,8 +23,13 @@ final class AdamW {
     final Map<String, NDArray> m = new LinkedHashMap<>();
     final Map<String, NDArray> v = new LinkedHashMap<>();
     int step;
-    /** After an update that returned a norm that is not finite: the parameters whose gradient holds NaN or ∞. */
-    java.util.List<String> nonFinite = java.util.List.of();
+
+    /** What an update saw: the pre-clip gradient norm and, when it is not finite, the parameters at fault. */
+    record Update(double norm, java.util.List<String> nonFinite) {
+        boolean applied() {
+            return Double.isFinite(norm);
+        }
+    }
 
     AdamW(Map<String, NDArray> params, NDManager manager) {
         params.forEach((name, p) -> {
@@ -34,10 +39,10 @@ final class AdamW {
     }
 
     /**
-     * Clips, updates every parameter from its gradient, zeroes the gradients; returns the pre-clip norm. A norm that
-     * is not finite changes no parameter and counts no step.
+     * Clips, updates every parameter from its gradient, zeroes the gradients. A norm that is not finite changes no
+     * parameter and counts no step; the update then names the parameters whose gradient holds NaN or an infinity.
      */
-    double update(Map<String, NDArray> params, double lr, double weightDecay, double clipNorm, NDManager parent) {
+    Update update(Map<String, NDArray> params, double lr, double weightDecay, double clipNorm, NDManager parent) {
         try (NDManager scope = parent.newSubManager()) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
@@ -49,9 +54,8 @@ final class AdamW {
             }
             double norm = globalNorm(grads.values());
             if (!Double.isFinite(norm)) {
-                nonFinite = grads.entrySet().stream()
-                        .filter(e -> !Float.isFinite(e.getValue().abs().max().getFloat())).map(Map.Entry::getKey).toList();
-                return norm;                                       // nothing applied: the caller stops
+                return new Update(norm, grads.entrySet().stream()
+                        .filter(e -> !Float.isFinite(e.getValue().abs().max().getFloat())).map(Map.Entry::getKey).toList());
             }
             float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / (norm + 1e-6)) : 1f;
             step++;
@@ -71,7 +75,7 @@ final class AdamW {
                 NDArray update = scope.zeros(mi.getShape()).addi(mi).divi(bc1).divi(denom).muli((float) lr);
                 p.subi(update);
             }
-            return norm;
+            return new Update(norm, java.util.List.of());
         }
     }
 

@@ -116,9 +116,9 @@ public final class AdapterTrainer {
                     }
                 }
                 if (notFinite == null) {
-                    double norm = optimizer.update(params, lr, s.weightDecay(), s.clipNorm(), manager);
-                    if (!Double.isFinite(norm)) {
-                        notFinite = "gradient norm " + norm + " (of " + String.join(", ", optimizer.nonFinite) + ")";
+                    AdamW.Update update = optimizer.update(params, lr, s.weightDecay(), s.clipNorm(), manager);
+                    if (!update.applied()) {
+                        notFinite = "gradient norm " + update.norm() + " (of " + String.join(", ", update.nonFinite()) + ")";
                     }
                 }
                 if (notFinite != null) {
