@@ -29,6 +29,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.caption.broker.CommittedRecords;
 import dev.caption.broker.LocalKafkaResource;
+import dev.caption.broker.MatrixRows;
 import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.FeatureFrame;
 import dev.caption.core.message.PrefixFrame;
@@ -237,19 +238,17 @@ class AdapterServiceTest {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new ByteArraySerializer())) {
             java.util.function.BiConsumer<String, byte[]> send = (key, value) -> {
-                var r = new org.apache.kafka.clients.producer.ProducerRecord<String, byte[]>("caption.features", key, value);
-                r.headers().add("matrix-row", key.getBytes());
                 try {
-                    producer.send(r).get();
+                    producer.send(MatrixRows.tag(new org.apache.kafka.clients.producer.ProducerRecord<>("caption.features",
+                            key, value), key)).get();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
             };
             bad.forEach(send);
             goodOnes.forEach(send);
-            var keyless = new org.apache.kafka.clients.producer.ProducerRecord<String, byte[]>("caption.features", null, f16);
-            keyless.headers().add("matrix-row", "m-no-key".getBytes());
-            producer.send(keyless).get();
+            producer.send(MatrixRows.tag(new org.apache.kafka.clients.producer.ProducerRecord<String, byte[]>(
+                    "caption.features", null, f16), "m-no-key")).get();
             // a burst mixing good and bad records: 5 keys x 4 good frames each, in order, with bad ones between
             for (int seq = 0; seq < 4; seq++) {
                 for (int k = 0; k < 5; k++) {
@@ -264,13 +263,11 @@ class AdapterServiceTest {
         }
         int expectedDead = bad.size() + 1 + 20;
         int expectedOut = goodOnes.size() + 20;
-        List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq",
-                r -> r.headers().lastHeader("matrix-row") != null, expectedDead, Duration.ofSeconds(90));
+        List<ConsumerRecord<String, byte[]>> dead = MatrixRows.readTagged(bootstrap, "caption.dlq", expectedDead,
+                Duration.ofSeconds(90));
         List<ConsumerRecord<String, byte[]>> out = CommittedRecords.read(bootstrap, "caption.prefixes",
                 r -> r.key() != null && r.key().startsWith("m-"), expectedOut, Duration.ofSeconds(90));
-        Map<String, String> reasons = new HashMap<>();
-        dead.forEach(d -> reasons.put(new String(d.headers().lastHeader("matrix-row").value()),
-                CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
+        Map<String, String> reasons = MatrixRows.byRow(dead, d -> CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON));
         for (Map.Entry<String, String> w : why.entrySet()) {
             String reason = reasons.get(w.getKey());
             assertTrue(reason != null && reason.contains(w.getValue()), w.getKey() + ": " + reason);

@@ -30,6 +30,7 @@ import io.quarkus.test.junit.QuarkusTest;
 
 import dev.caption.broker.CommittedRecords;
 import dev.caption.broker.LocalKafkaResource;
+import dev.caption.broker.MatrixRows;
 import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.FeatureFrame;
 import dev.caption.core.message.ImageEvent;
@@ -169,12 +170,9 @@ class EncoderServiceTest {
             for (Object[] row : rows) {
                 ProducerRecord<String, byte[]> r = new ProducerRecord<>("caption.images", (String) row[0], (byte[]) row[1]);
                 r.headers().add(CaptionHeaders.CONTENT_TYPE, ((String) row[2]).getBytes());
-                r.headers().add("matrix-row", Integer.toString(rows.indexOf(row)).getBytes());
-                producer.send(r).get();
+                producer.send(MatrixRows.tag(r, Integer.toString(rows.indexOf(row)))).get();
             }
-            ProducerRecord<String, byte[]> keyless = new ProducerRecord<>("caption.images", null, gray);
-            keyless.headers().add("matrix-row", "keyless".getBytes());
-            producer.send(keyless).get();
+            producer.send(MatrixRows.tag(new ProducerRecord<>("caption.images", null, gray), "keyless")).get();
             // a burst mixing good and bad records: 3 keys x 3 good images each, in order, with bad ones between
             for (int seq = 0; seq < 3; seq++) {
                 for (int k = 0; k < 3; k++) {
@@ -182,23 +180,19 @@ class EncoderServiceTest {
                     r.headers().add(CaptionHeaders.CONTENT_TYPE, "image/png".getBytes());
                     r.headers().add(CaptionHeaders.SUBMIT_TIME, Long.toString(1000 + seq).getBytes());
                     producer.send(r);
-                    ProducerRecord<String, byte[]> junk = new ProducerRecord<>("caption.images", "i-burst-bad-" + seq + k,
-                            "junk".getBytes());
-                    junk.headers().add("matrix-row", ("burst-" + seq + k).getBytes());
-                    producer.send(junk);
+                    producer.send(MatrixRows.tag(new ProducerRecord<>("caption.images", "i-burst-bad-" + seq + k,
+                            "junk".getBytes()), "burst-" + seq + k));
                 }
             }
             producer.flush();
         }
         long good = rows.stream().filter(r -> r[3] == null).count();
         int expectedDead = (int) (rows.size() - good) + 1 + 9;
-        List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq",
-                r -> r.headers().lastHeader("matrix-row") != null, expectedDead, Duration.ofSeconds(120));
+        List<ConsumerRecord<String, byte[]>> dead = MatrixRows.readTagged(bootstrap, "caption.dlq", expectedDead,
+                Duration.ofSeconds(120));
         List<ConsumerRecord<String, byte[]>> out = CommittedRecords.read(bootstrap, "caption.features",
                 r -> r.key() != null && r.key().startsWith("i-"), (int) good + 9, Duration.ofSeconds(120));
-        Map<String, String> reasons = new HashMap<>();
-        dead.forEach(d -> reasons.put(new String(d.headers().lastHeader("matrix-row").value()),
-                CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
+        Map<String, String> reasons = MatrixRows.byRow(dead, d -> CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON));
         for (int i = 0; i < rows.size(); i++) {
             String expected = (String) rows.get(i)[3];
             if (expected != null) {

@@ -31,6 +31,7 @@ import io.quarkus.test.junit.QuarkusTest;
 
 import dev.caption.broker.CommittedRecords;
 import dev.caption.broker.LocalKafkaResource;
+import dev.caption.broker.MatrixRows;
 import dev.caption.core.message.Caption;
 import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.Json;
@@ -181,9 +182,8 @@ class EvalServiceTest {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
                 "enable.idempotence", "true"), new StringSerializer(), new ByteArraySerializer())) {
             java.util.function.BiConsumer<ProducerRecord<String, byte[]>, String> send = (r, row) -> {
-                r.headers().add("matrix-row", row.getBytes(StandardCharsets.UTF_8));
                 try {
-                    producer.send(r).get();
+                    producer.send(MatrixRows.tag(r, row)).get();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -204,13 +204,11 @@ class EvalServiceTest {
                     + "\",\"tokenCount\":8000,\"run\":\"matrix\"}").getBytes(StandardCharsets.UTF_8)), "j-40kb");
         }
         int expectedDead = badCaptions.size() + badReferences.size() + 1;
-        List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq",
-                r -> r.headers().lastHeader("matrix-row") != null, expectedDead, Duration.ofSeconds(120));
+        List<ConsumerRecord<String, byte[]>> dead = MatrixRows.readTagged(bootstrap, "caption.dlq", expectedDead,
+                Duration.ofSeconds(120));
         List<ConsumerRecord<String, byte[]>> scores = CommittedRecords.read(bootstrap, "caption.scores",
                 r -> r.key() != null && r.key().startsWith("j-"), 2, Duration.ofSeconds(120));
-        Map<String, String> reasons = new HashMap<>();
-        dead.forEach(d -> reasons.put(new String(d.headers().lastHeader("matrix-row").value(), StandardCharsets.UTF_8),
-                CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
+        Map<String, String> reasons = MatrixRows.byRow(dead, d -> CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON));
         for (Map.Entry<String, String> w : why.entrySet()) {
             String reason = reasons.get(w.getKey());
             assertTrue(reason != null && reason.contains(w.getValue()), w.getKey() + ": " + reason);

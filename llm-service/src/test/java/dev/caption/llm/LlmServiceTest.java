@@ -30,6 +30,7 @@ import io.quarkus.test.junit.QuarkusTest;
 
 import dev.caption.broker.CommittedRecords;
 import dev.caption.broker.LocalKafkaResource;
+import dev.caption.broker.MatrixRows;
 import dev.caption.core.message.Caption;
 import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.PrefixFrame;
@@ -181,10 +182,9 @@ class LlmServiceTest {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new ByteArraySerializer())) {
             java.util.function.BiConsumer<String, byte[]> send = (key, value) -> {
-                ProducerRecord<String, byte[]> r = new ProducerRecord<>("caption.prefixes", key, value);
-                r.headers().add("matrix-row", (key == null ? "keyless" : key).getBytes());
                 try {
-                    producer.send(r).get();
+                    producer.send(MatrixRows.tag(new ProducerRecord<>("caption.prefixes", key, value),
+                            key == null ? "keyless" : key)).get();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -205,13 +205,11 @@ class LlmServiceTest {
             producer.flush();
         }
         int expectedDead = rows.size() + 1 + 9;
-        List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq",
-                r -> r.headers().lastHeader("matrix-row") != null, expectedDead, Duration.ofSeconds(120));
+        List<ConsumerRecord<String, byte[]>> dead = MatrixRows.readTagged(bootstrap, "caption.dlq", expectedDead,
+                Duration.ofSeconds(120));
         List<ConsumerRecord<String, byte[]>> captions = CommittedRecords.read(bootstrap, "caption.captions",
                 r -> r.key() != null && r.key().startsWith("l-"), good.size() + 9, Duration.ofSeconds(120));
-        Map<String, String> reasons = new HashMap<>();
-        dead.forEach(d -> reasons.put(new String(d.headers().lastHeader("matrix-row").value()),
-                CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
+        Map<String, String> reasons = MatrixRows.byRow(dead, d -> CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON));
         for (Map.Entry<String, String> w : why.entrySet()) {
             String reason = reasons.get(w.getKey());
             assertTrue(reason != null && reason.contains(w.getValue()), w.getKey() + ": " + reason);
