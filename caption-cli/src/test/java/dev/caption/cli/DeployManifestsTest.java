@@ -54,11 +54,17 @@ class DeployManifestsTest {
         return p;
     }
 
+    /** Read by libtorch, not by Quarkus: every service runs a model, so every one sets it. */
+    private static final String ALLOCATOR = "THP_MEM_ALLOC_ENABLE";
+
     /**
      * Quarkus' environment-variable mapping (CAPTION_EVAL_STATE_DIR is caption.eval.state-dir) onto a property the
      * service's application.properties sets; caption.topics.* are caption-service's StageConfig, defaulted in code.
      */
     private static boolean configures(Properties p, String env) {
+        if (env.equals(ALLOCATOR)) {
+            return true;
+        }
         String dotted = env.toLowerCase(Locale.ROOT).replace('_', '.');
         return p.stringPropertyNames().stream().anyMatch(k -> k.replace('-', '.').equals(dotted))
                 || dotted.equals("caption.topics.partitions") || dotted.equals("caption.topics.create");
@@ -78,6 +84,7 @@ class DeployManifestsTest {
             assertEquals(port + ":" + port, svc.get("ports").get(0).asText(), s + " port");
             svc.get("environment").fieldNames().forEachRemaining(env ->
                     assertTrue(configures(p, env), s + ": " + env + " configures nothing in application.properties"));
+            assertEquals("1", svc.get("environment").path(ALLOCATOR).asText(), s + " runs libtorch with huge pages");
         }
         JsonNode gpu = services.get("llm-service").get("deploy").get("resources").get("reservations").get("devices").get(0);
         assertEquals("gpu", gpu.get("capabilities").get(0).asText());
@@ -114,9 +121,12 @@ class DeployManifestsTest {
             assertEquals(port, c.get("readinessProbe").get("httpGet").get("port").asInt());
             assertEquals(port, c.get("livenessProbe").get("httpGet").get("port").asInt());
             assertTrue(c.get("image").asText().startsWith("caption/" + s + ":0.1.0"), s + " image");
+            boolean hugePages = false;
             for (JsonNode env : c.get("env")) {
                 assertTrue(configures(p, env.get("name").asText()), s + ": " + env.get("name").asText());
+                hugePages |= env.get("name").asText().equals(ALLOCATOR) && env.get("value").asText().equals("1");
             }
+            assertTrue(hugePages, s + " runs libtorch with huge pages (" + ALLOCATOR + "=1)");
         }
         JsonNode llm = yaml(DEPLOY.resolve("k8s/llm-service.yaml")).get(0);
         assertEquals(1, llm.at("/spec/template/spec/containers/0/resources/limits").get("nvidia.com/gpu").asInt());
@@ -149,6 +159,7 @@ class DeployManifestsTest {
             String text = Files.readString(DEPLOY.resolve(df));
             assertTrue(text.contains("target/quarkus-app/lib/") && text.contains("quarkus-run.jar"), df);
             assertTrue(text.contains("DJL_OFFLINE=true"), df);
+            assertTrue(text.contains(ALLOCATOR + "=1"), df + " runs libtorch with huge pages");
         }
     }
 }

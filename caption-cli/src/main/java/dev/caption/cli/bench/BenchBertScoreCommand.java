@@ -17,7 +17,7 @@ import dev.caption.cli.CaptionCommand;
 
 /** BERTScore's speed at roberta-large's size (random weights: speed does not depend on their values). */
 @Command(name = "bertscore", mixinStandardHelpOptions = true,
-        description = {"Candidate-reference pairs/s of BERTScore with a random-weight roberta-large (layer 17).",
+        description = {"Candidates/s of BERTScore with a random-weight roberta-large (layer 17).",
             "With 1 and with 5 references per candidate. Captions are random 8-14 word sentences."})
 public final class BenchBertScoreCommand extends CaptionCommand {
 
@@ -62,8 +62,8 @@ public final class BenchBertScoreCommand extends CaptionCommand {
                 long t0 = System.nanoTime();
                 scorer.score(cands, references, scorer.uniform());
                 double s = (System.nanoTime() - t0) / 1e9;
-                out().printf(Locale.ROOT, "  %d reference(s): %7.2f pairs/s (%d candidates in %.2f s, %.1f sentences/s)%n",
-                        k, candidates / s, candidates, s, candidates * (k + 1) / s);
+                out().printf(Locale.ROOT, "  %d reference(s): %7.2f candidates/s, %.2f candidate-reference pairs/s (%d candidates in %.2f s, "
+                                + "%.1f sentences/s)%n", k, candidates / s, candidates * k / s, candidates, s, candidates * (k + 1) / s);
             }
         }
         return 0;

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 
 import javax.imageio.ImageIO;
 
+import ai.djl.ndarray.NDManager;
 import dev.caption.nn.Devices;
 import dev.caption.nn.clip.ClipEncoder;
 import dev.caption.nn.clip.ClipPreprocessorConfig;
@@ -45,18 +46,44 @@ public final class BenchEncoderCommand extends CaptionCommand {
         ImageDecoder decoder = new ImageDecoder();
         out().printf(Locale.ROOT, "bench encoder: ViT-B/32 (random weights), 640x480 JPEG (%s), layer -2, %s, %d threads%n",
                 Sizes.human(jpeg.length), device, Runtime.getRuntime().availableProcessors());
-        try (ClipEncoder encoder = ClipEncoder.random(ClipVisionConfig.vitB32(), ClipPreprocessorConfig.openaiClip(),
-                -2, Devices.parse(device), 7)) {
+        ClipVisionConfig vit = ClipVisionConfig.vitB32();
+        int layer = -2;
+        try (NDManager floorsManager = NDManager.newBaseManager(Devices.parse(device));
+             Floors floors = new Floors(floorsManager);
+             ClipEncoder encoder = ClipEncoder.random(vit, ClipPreprocessorConfig.openaiClip(), layer,
+                     Devices.parse(device), 7)) {
+            double flops = forwardFlops(vit, layer);
             for (int batch : batches) {
                 run(encoder, decoder, jpeg, batch, Math.max(batch, 2 * batch));      // warm-up
+                Floors.resetPeak();
                 long[] t = run(encoder, decoder, jpeg, batch, images);
+                long peak = Floors.rssBytes("VmHWM:");
+                floors.sample();
                 double total = (t[0] + t[1] + t[2]) / 1e9;
+                double forwardSeconds = t[2] / 1e9 / t[3];
                 out().printf(Locale.ROOT, "  batch %3d: %6.1f images/s   per image: decode %6.2f ms, preprocess %6.2f ms, "
-                                + "forward %7.2f ms%n", batch, t[3] / total, t[0] / 1e6 / t[3], t[1] / 1e6 / t[3],
-                        t[2] / 1e6 / t[3]);
+                                + "forward %7.2f ms (%.1f GFLOP/s, %.0f%% of the GEMM peak); peak RSS %.2f GB%n",
+                        batch, t[3] / total, t[0] / 1e6 / t[3], t[1] / 1e6 / t[3], forwardSeconds * 1e3,
+                        flops / forwardSeconds / 1e9, 100 * flops / forwardSeconds / floors.gemmFlops(), peak / 1e9);
             }
+            out().printf(Locale.ROOT, "  %.2f GFLOP per image (layers up to hidden_states[%d]); %s%n", flops / 1e9,
+                    layer, floors.describe());
         }
         return 0;
+    }
+
+    /**
+     * Multiply-adds ×2 of one image's forward pass up to the chosen hidden state, from the shapes: the patch
+     * convolution, then per layer q/k/v/out (4·D² per token), fc1/fc2 (2·D·I per token) and attention (2·T²·D).
+     */
+    static double forwardFlops(ClipVisionConfig c, int layer) {
+        int layersRun = layer < 0 ? c.numHiddenLayers() + 1 + layer : layer;
+        double d = c.hiddenSize();
+        double tokens = c.numPositions();
+        double patches = tokens - 1;
+        double patchConv = 2 * patches * c.numChannels() * c.patchSize() * c.patchSize() * d;
+        double perLayer = 2 * tokens * (4 * d * d + 2 * d * c.intermediateSize()) + 2 * 2 * tokens * tokens * d;
+        return patchConv + layersRun * perLayer;
     }
 
     /** {decode ns, preprocess ns, forward ns, images}. */

@@ -43,28 +43,34 @@ public final class BenchLlmCommand extends CaptionCommand {
             long t0 = System.nanoTime();
             Qwen3ForCausalLM model = Qwen3ForCausalLM.random(config, manager, 11);
             long params = Qwen3ForCausalLM.parameterCount(config, manager);
-            double bandwidth = readBandwidth(manager);
             out().printf(Locale.ROOT, "bench llm: Qwen3-0.6B shape, random weights (%d parameters, %.1f GB fp32), "
-                    + "%s, built in %.1f s; read bandwidth %.1f GB/s%n", params, params * 4 / 1e9, device,
-                    (System.nanoTime() - t0) / 1e9, bandwidth / 1e9);
-
-            out().printf(Locale.ROOT, "  RSS after building: %.2f GB%n", rssBytes("VmRSS:") / 1e9);
-            double prefill = prefillMillis(model, manager, 1);
-            out().printf(Locale.ROOT, "  prefill %d tokens, batch 1: %.0f ms%n", promptTokens, prefill);
-            for (int b : batches) {
-                double seconds = decodeSeconds(model, manager, b);
-                double perStep = seconds / steps;
-                String floor = "";
-                if (b == 1) {
-                    // every step reads all weights once (the tied embedding as lm_head)
-                    double floorMs = params * 4 / bandwidth * 1e3;
-                    floor = String.format(Locale.ROOT, "; bandwidth floor %.0f ms/step, measured %.1fx it", floorMs,
-                            perStep * 1e3 / floorMs);
+                    + "%s, built in %.1f s; RSS %.2f GB%n", params, params * 4 / 1e9, device,
+                    (System.nanoTime() - t0) / 1e9, Floors.rssBytes("VmRSS:") / 1e9);
+            try (Floors floors = new Floors(manager)) {
+                long embedding = (long) config.vocabSize() * config.hiddenSize();
+                // every matmul weight once per token, lm_head on the last position only, attention over T keys
+                double prefillFlops = 2.0 * promptTokens * (params - embedding) + 2.0 * embedding
+                        + 4.0 * promptTokens * promptTokens * config.numAttentionHeads() * config.headDim()
+                        * config.numHiddenLayers();
+                double prefill = prefillMillis(model, manager, 1);
+                floors.sample();
+                out().printf(Locale.ROOT, "  prefill %d tokens, batch 1: %.0f ms; GEMM floor %.0f ms (%.1f GFLOP), "
+                                + "measured %.2fx it%n", promptTokens, prefill, prefillFlops / floors.gemmFlops() * 1e3,
+                        prefillFlops / 1e9, prefill / 1e3 / (prefillFlops / floors.gemmFlops()));
+                for (int b : batches) {
+                    Floors.resetPeak();
+                    double seconds = decodeSeconds(model, manager, b);
+                    long peak = Floors.rssBytes("VmHWM:");
+                    floors.sample();
+                    double perStep = seconds / steps;
+                    // a step reads every weight once (the tied embedding as lm_head) and multiplies it by B rows
+                    double floor = floors.floorSeconds(params * 4.0, 2.0 * b * params);
+                    out().printf(Locale.ROOT, "  decode batch %2d: %7.1f tokens/s, %4.0f ms per step; floor %3.0f ms "
+                                    + "(weights read, or B rows at the GEMM peak), measured %.2fx it; peak RSS %.2f GB%n",
+                            b, b * steps / seconds, perStep * 1e3, floor * 1e3, perStep / floor, peak / 1e9);
                 }
-                out().printf(Locale.ROOT, "  decode batch %2d: %7.1f tokens/s (%.0f ms per step)%s; RSS now %.2f GB%n", b,
-                        b * steps / seconds, perStep * 1e3, floor, rssBytes("VmRSS:") / 1e9);
+                out().println("  " + floors.describe());
             }
-            out().printf(Locale.ROOT, "  peak RSS %.2f GB%n", rssBytes("VmHWM:") / 1e9);
             model.close();
         }
         return 0;
@@ -85,7 +91,7 @@ public final class BenchLlmCommand extends CaptionCommand {
     }
 
     private double decodeSeconds(Qwen3ForCausalLM model, NDManager manager, int b) {
-        try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers())) {
+        try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers(), promptTokens + steps)) {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray embeds = model.embed(scope, tokens(b * promptTokens)).reshape(b, promptTokens, -1);
                 model.lastLogits(model.forward(embeds, positions(b, 0, promptTokens), mask(b, promptTokens), cache, false)
@@ -132,34 +138,4 @@ public final class BenchLlmCommand extends CaptionCommand {
         return m;
     }
 
-    /**
-     * Bytes/s the engine reads from memory: a sum over a 1 GiB array (a decode step's weight reads are reads too).
-     * Allocation and page faults are kept out of the timing.
-     */
-    private static double readBandwidth(NDManager manager) {
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray big = scope.ones(new Shape(256L << 20));
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i < 4; i++) {
-                try (NDManager rep = scope.newSubManager()) {
-                    long start = System.nanoTime();
-                    NDArray sum = big.sum();
-                    sum.attach(rep);
-                    sum.getFloat();
-                    best = Math.min(best, (System.nanoTime() - start) / 1e9);
-                }
-            }
-            return (256L << 20) * 4.0 / best;
-        }
-    }
-
-    /** VmRSS (now) or VmHWM (peak) from /proc/self/status. */
-    static long rssBytes(String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(field)) {
-                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-            }
-        }
-        return -1;
-    }
 }

@@ -114,7 +114,7 @@ public final class BenchTrainCommand extends CaptionCommand {
                             seconds.add(s);
                             try {
                                 out().printf(Locale.ROOT, "  step %3d: %7.2f s (%.0f tokens/s), loss %.4f, RSS %.2f GB%n",
-                                        step, s, tokensPerSecond, loss, BenchLlmCommand.rssBytes("VmRSS:") / 1e9);
+                                        step, s, tokensPerSecond, loss, Floors.rssBytes("VmRSS:") / 1e9);
                             } catch (IOException e) {
                                 throw new java.io.UncheckedIOException(e);
                             }
@@ -125,7 +125,7 @@ public final class BenchTrainCommand extends CaptionCommand {
         if (seconds.size() > 1) {
             double mean = seconds.subList(1, seconds.size()).stream().mapToDouble(Double::doubleValue).average().orElse(0);
             out().printf(Locale.ROOT, "  mean step after warm-up: %.2f s; peak RSS %.2f GB%n", mean,
-                    BenchLlmCommand.rssBytes("VmHWM:") / 1e9);
+                    Floors.rssBytes("VmHWM:") / 1e9);
         }
     }
 

@@ -16,6 +16,7 @@ import dev.caption.nn.modules.EagerAttention;
 import dev.caption.nn.modules.Embedding;
 import dev.caption.nn.modules.LayerNormW;
 import dev.caption.nn.modules.LinearW;
+import dev.caption.nn.modules.Scope;
 import dev.caption.nn.weights.Checkpoint;
 import dev.caption.nn.weights.WeightLoader;
 
@@ -106,7 +107,7 @@ public final class BertModel implements AutoCloseable {
         NDArray additive = attentionMask.toType(DataType.FLOAT32, false).neg().add(1f)
                 .mul(-Float.MAX_VALUE).expandDims(1).expandDims(1);
         for (Layer l : layer) {
-            h = l.forward(h, additive);
+            h = Scope.layer(h, x -> l.forward(x, additive));
         }
         return h;
     }

@@ -15,6 +15,7 @@ import ai.djl.nn.core.Linear;
 import dev.caption.nn.modules.EagerAttention;
 import dev.caption.nn.modules.LayerNormW;
 import dev.caption.nn.modules.LinearW;
+import dev.caption.nn.modules.Scope;
 import dev.caption.nn.weights.Checkpoint;
 import dev.caption.nn.weights.WeightLoader;
 
@@ -91,7 +92,7 @@ public final class ClipVisionModel implements AutoCloseable {
         List<NDArray> hidden = new ArrayList<>();
         hidden.add(h);
         for (EncoderLayer layer : layers) {
-            h = layer.forward(h);
+            h = Scope.layer(h, layer::forward);
             hidden.add(h);
         }
         NDArray pooled = postLayernorm.forward(h.get(new NDIndex(":, 0, :")));  // [B, D]
@@ -104,15 +105,18 @@ public final class ClipVisionModel implements AutoCloseable {
      * {@code keepCls}: [B, T or T-1, D].
      */
     public NDArray features(NDArray pixelValues, int layer, boolean keepCls) {
-        Output out = forward(pixelValues);
-        int n = out.hiddenStates().size();
+        int n = layers.size() + 1;
         int index = layer < 0 ? n + layer : layer;
         if (index < 0 || index >= n) {
             throw new IllegalArgumentException("layer " + layer + " does not exist: the tower has hidden states 0.."
                     + (n - 1) + " (or -1..-" + n + ")");
         }
-        NDArray states = out.hiddenStates().get(index);
-        return keepCls ? states : states.get(new NDIndex(":, 1:, :"));
+        // hidden_states[index] needs only the layers before it: the penultimate skips the last layer's work
+        NDArray h = preLayrnorm.forward(embeddings.forward(pixelValues));      // [B, T, D]
+        for (int i = 0; i < index; i++) {
+            h = Scope.layer(h, layers.get(i)::forward);
+        }
+        return keepCls ? h : h.get(new NDIndex(":, 1:, :"));
     }
 
     @Override

@@ -56,7 +56,7 @@ public final class BeamSearch {
         int vocab = model.config().vocabSize();
         int candidates = Math.max(2, 1 + eosIds.size()) * k;
         long prefillNanos;
-        try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers())) {
+        try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers(), batch.promptLength() + maxNewTokens)) {
             float[] logprobs;
             long prefillStart = System.nanoTime();
             try (NDManager step = manager.newSubManager()) {

@@ -2,22 +2,40 @@ package dev.caption.nn.qwen3;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.caption.nn.modules.Scope;
 
 /**
- * Keys and values of every layer for the positions seen so far: [B, kvHeads, S, Dh] per layer. The arrays live in
- * the cache's own manager, so a generation step's scope can close without freeing them.
+ * Keys and values of every layer for the positions seen so far. Each layer's buffer [B, kvHeads, capacity, Dh] is
+ * allocated once, at the first append, and new positions are written into it in place; attention reads a view of
+ * the first {@link #length()} positions. A generation that knows its maximum length passes it as the capacity; past
+ * it, the buffers double (one copy), so a step never concatenates the whole cache.
+ *
+ * <p>The buffers live in the cache's own manager, so a generation step's scope can close without freeing them.
  */
 public final class KvCache implements AutoCloseable {
 
     private final NDManager manager;
-    private final NDArray[] keys;
-    private final NDArray[] values;
+    private final NDArray[] keys;          // per layer [B, kvHeads, capacity, Dh]
+    private final NDArray[] values;        // per layer [B, kvHeads, capacity, Dh]
+    private int capacity;
     private int length;
 
+    /** A cache that grows as needed, starting from 64 positions. */
     public KvCache(NDManager parent, int layers) {
+        this(parent, layers, 64);
+    }
+
+    /** A cache sized for {@code capacity} positions (prompt plus new tokens). */
+    public KvCache(NDManager parent, int layers, int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("KV cache capacity must be positive, not " + capacity);
+        }
         this.manager = parent.newSubManager();
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
+        this.capacity = capacity;
     }
 
     /** Positions cached so far. */
@@ -25,18 +43,59 @@ public final class KvCache implements AutoCloseable {
         return length;
     }
 
-    NDArray[] append(int layer, NDArray k, NDArray v) {
-        NDArray newK = keys[layer] == null ? k : keys[layer].concat(k, 2);
-        NDArray newV = values[layer] == null ? v : values[layer].concat(v, 2);
-        newK.attach(manager);
-        newV.attach(manager);
-        if (keys[layer] != null) {
-            keys[layer].close();
-            values[layer].close();
+    /** Positions the buffers hold before they must grow. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
+     * Writes the new positions' keys and values [B, kvHeads, T, Dh] after the cached ones, and returns views of all
+     * of them [B, kvHeads, length + T, Dh], owned by {@code step}.
+     */
+    NDArray[] append(int layer, NDArray k, NDArray v, NDManager step) {
+        Shape shape = k.getShape();
+        int t = (int) shape.get(2);
+        int end = length + t;
+        if (end > capacity) {
+            grow(end);
         }
-        keys[layer] = newK;
-        values[layer] = newV;
-        return new NDArray[] {newK, newV};
+        if (keys[layer] == null) {
+            Shape full = new Shape(shape.get(0), shape.get(1), capacity, shape.get(3));
+            keys[layer] = manager.zeros(full, k.getDataType());
+            values[layer] = manager.zeros(full, v.getDataType());
+        }
+        NDIndex fresh = new NDIndex(":, :, {}:{}, :", length, end);
+        keys[layer].set(fresh, k);                       // past_key[:, :, length:end] = k   (in place)
+        values[layer].set(fresh, v);
+        NDIndex seen = new NDIndex(":, :, :{}, :", end);
+        // a view of the buffer made by an op on it would land in the cache's manager: the step owns it
+        return new NDArray[] {Scope.into(step, keys[layer].get(seen)), Scope.into(step, values[layer].get(seen))};
+    }
+
+    /** Doubles the capacity until {@code needed} fits, copying the cached positions once. */
+    private void grow(int needed) {
+        int grown = capacity;
+        while (grown < needed) {
+            grown *= 2;
+        }
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != null) {
+                keys[i] = regrown(keys[i], grown);
+                values[i] = regrown(values[i], grown);
+            }
+        }
+        capacity = grown;
+    }
+
+    private NDArray regrown(NDArray old, int grown) {
+        Shape s = old.getShape();
+        NDArray bigger = manager.zeros(new Shape(s.get(0), s.get(1), grown, s.get(3)), old.getDataType());
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray kept = Scope.into(scratch, old.get(new NDIndex(":, :, :{}, :", length)));
+            bigger.set(new NDIndex(":, :, :{}, :", length), kept);
+        }
+        old.close();
+        return bigger;
     }
 
     void advance(int tokens) {
@@ -45,20 +104,22 @@ public final class KvCache implements AutoCloseable {
 
     /** Keeps only the given rows (beam search reorders and prunes hypotheses). */
     public void select(long[] rows) {
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] != null) {
-                NDArray index = manager.create(rows);
-                NDArray k = keys[i].get(new ai.djl.ndarray.index.NDIndex("{}", index));
-                NDArray v = values[i].get(new ai.djl.ndarray.index.NDIndex("{}", index));
-                k.attach(manager);
-                v.attach(manager);
-                keys[i].close();
-                values[i].close();
-                index.close();
-                keys[i] = k;
-                values[i] = v;
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray index = scratch.create(rows);
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] != null) {
+                    keys[i] = reordered(keys[i], index);
+                    values[i] = reordered(values[i], index);
+                }
             }
         }
+    }
+
+    private NDArray reordered(NDArray buffer, NDArray index) {
+        NDArray picked = buffer.get(new NDIndex("{}", index));        // buffer[rows]   [rows, kvHeads, capacity, Dh]
+        picked.attach(manager);
+        buffer.close();
+        return picked;
     }
 
     @Override

@@ -44,6 +44,11 @@ final class LeftPaddedBatch {
         return mask.length;
     }
 
+    /** The padded prompt's length: the keys every row has before the first new token. */
+    int promptLength() {
+        return prefillPositions[0].length;
+    }
+
     int[][] mask() {
         return mask;
     }

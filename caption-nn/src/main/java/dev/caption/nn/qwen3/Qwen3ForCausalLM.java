@@ -101,6 +101,37 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         NDArray vector(String name, long... shape) {
             return loader.take(name, shape);
         }
+
+        /**
+         * Matrices [out_i, in] stacked along the output dimension, torch.cat(parts, 0) [sum out_i, in], so that one
+         * matmul computes them all; the parts are freed. Placeholders (a layout-only loader) stay a placeholder.
+         */
+        NDArray stacked(NDArray... parts) {
+            for (NDArray p : parts) {
+                if (p.getShape().dimension() == 0) {
+                    return p;
+                }
+            }
+            NDArray all = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts), 0);
+            for (NDArray p : parts) {
+                p.close();
+            }
+            return all;
+        }
+
+        /** Rows [from, to) of a stacked matrix: a view sharing its storage. */
+        static NDArray rows(NDArray stacked, long from, long to) {
+            return stacked.getShape().dimension() == 0 ? stacked : stacked.get(new NDIndex("{}:{}", from, to));
+        }
+
+        /** q_norm's weight [Dh] over qHeads rows, then k_norm's over kHeads rows: [qHeads + kHeads, Dh]. */
+        static NDArray overHeads(NDArray qWeight, int qHeads, NDArray kWeight, int kHeads) {
+            if (qWeight.getShape().dimension() == 0 || kWeight.getShape().dimension() == 0) {
+                return qWeight;
+            }
+            long dh = qWeight.getShape().get(0);
+            return qWeight.broadcast(qHeads, dh).concat(kWeight.broadcast(kHeads, dh), 0);
+        }
     }
 
     /** A model of {@code config}'s size with N(0, 0.02) weights, for benchmarks (speed does not depend on values). */
@@ -142,21 +173,22 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     public Output forward(NDArray inputsEmbeds, long[][] positionIds, int[][] attentionMask, KvCache cache,
                           boolean keepHiddenStates) {
         NDManager m = inputsEmbeds.getManager();
-        long b = inputsEmbeds.getShape().get(0);
         int t = (int) inputsEmbeds.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
-        NDArray[] cosSin = rope.cosSin(m, positionIds);                       // [B, 1, T, Dh] each
-        if (compute != DataType.FLOAT32) {
-            cosSin = new NDArray[] {cosSin[0].toType(compute, false), cosSin[1].toType(compute, false)};
-        }
-        NDArray mask = causalMask(m, attentionMask, t, past);                 // [B, 1, T, S], fp32
+        NDArray[] rotary = rope.cosSin(m, positionIds);                       // [B, T, 1, Dh] each
+        NDArray[] cosSin = compute == DataType.FLOAT32 ? rotary
+                : new NDArray[] {rotary[0].toType(compute, false), rotary[1].toType(compute, false)};
+        int groups = config.numAttentionHeads() / config.numKeyValueHeads();
+        NDArray mask = causalMask(m, attentionMask, t, past, groups);         // [B, 1, groups * T, S], fp32
         NDArray hidden = inputsEmbeds.getDataType() == compute ? inputsEmbeds : inputsEmbeds.toType(compute, false);
         List<NDArray> states = new ArrayList<>();
         if (keepHiddenStates) {
             states.add(hidden);
         }
         for (int i = 0; i < layers.size(); i++) {
-            hidden = layers.get(i).forward(hidden, cosSin, mask, cache, i);
+            DecoderLayer layer = layers.get(i);
+            int index = i;
+            hidden = Scope.layer(hidden, x -> layer.forward(x, cosSin, mask, cache, index));
             if (keepHiddenStates && i < layers.size() - 1) {
                 states.add(hidden);
             }
@@ -189,24 +221,32 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     /**
      * HF's 4-D mask: 0 where a query may attend, float32 min where not (causal, or a padded key). Fully masked
      * rows (a padding query) stay finite, so softmax gives no NaN.
+     *
+     * <p>Laid out for grouped attention: the {@code groups} query heads that share a kv head are stacked as rows
+     * (row {@code g * T + q}), so each query's mask row repeats {@code groups} times. With groups = 1 this is HF's
+     * [B, 1, T, S].
      */
-    static NDArray causalMask(NDManager m, int[][] attentionMask, int t, int past) {
+    static NDArray causalMask(NDManager m, int[][] attentionMask, int t, int past, int groups) {
         int b = attentionMask.length;
         int s = past + t;
-        float[] mask = new float[b * t * s];
+        float[] mask = new float[b * groups * t * s];
         for (int r = 0; r < b; r++) {
             if (attentionMask[r].length != s) {
                 throw new IllegalArgumentException("attention mask row " + r + " has " + attentionMask[r].length
                         + " entries for " + s + " keys");
             }
             for (int q = 0; q < t; q++) {
+                int row = (r * groups * t + q) * s;
                 for (int k = 0; k < s; k++) {
                     boolean visible = k <= past + q && attentionMask[r][k] != 0;
-                    mask[(r * t + q) * s + k] = visible ? 0f : -Float.MAX_VALUE;
+                    mask[row + k] = visible ? 0f : -Float.MAX_VALUE;
+                }
+                for (int g = 1; g < groups; g++) {
+                    System.arraycopy(mask, row, mask, row + g * t * s, s);
                 }
             }
         }
-        return m.create(mask, new Shape(b, 1, t, s));
+        return m.create(mask, new Shape(b, 1, (long) groups * t, s));
     }
 
     @Override
@@ -232,36 +272,48 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             }
         }
 
-        /** cos and sin [B, 1, T, Dh] for the given positions: emb = cat(freqs, freqs). */
+        /**
+         * cos and a signed sin [B, T, 1, Dh] for the given positions: emb = cat(freqs, freqs), cos(emb), and
+         * sin(emb) with its first half negated, so that {@link #apply} needs no negation (x2 * -s is -x2 * s).
+         */
         NDArray[] cosSin(NDManager m, long[][] positions) {
             int b = positions.length;
             int t = positions[0].length;
+            int half = invFreq.length;
             float[] freqs = new float[b * t * headDim];
             for (int r = 0; r < b; r++) {
                 for (int p = 0; p < t; p++) {
-                    for (int i = 0; i < invFreq.length; i++) {
+                    for (int i = 0; i < half; i++) {
                         float f = invFreq[i] * (float) positions[r][p];
                         int o = (r * t + p) * headDim;
                         freqs[o + i] = f;
-                        freqs[o + i + invFreq.length] = f;
+                        freqs[o + i + half] = f;
                     }
                 }
             }
-            NDArray emb = m.create(freqs, new Shape(b, 1, t, headDim));
-            return new NDArray[] {emb.cos(), emb.sin()};
+            NDArray emb = m.create(freqs, new Shape(b, t, 1, headDim));
+            float[] sign = new float[headDim];
+            java.util.Arrays.fill(sign, 0, half, -1f);
+            java.util.Arrays.fill(sign, half, headDim, 1f);
+            return new NDArray[] {emb.cos(), emb.sin().mul(m.create(sign))};
         }
 
-        /** q * cos + rotate_half(q) * sin, rotate_half(x) = cat(-x2, x1). */
+        /** x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1); x [B, T, N, Dh]. */
         NDArray apply(NDArray x, NDArray[] cosSin) {
             long half = headDim / 2;
             NDArray x1 = x.get(new NDIndex("..., :{}", half));
             NDArray x2 = x.get(new NDIndex("..., {}:", half));
-            NDArray rotated = x2.neg().concat(x1, -1);
-            return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+            NDArray swapped = x2.concat(x1, -1);                                     // cat(x2, x1); the sign is in sin
+            return x.mul(cosSin[0]).add(swapped.mul(cosSin[1]));
         }
     }
 
-    /** Qwen3Attention: GQA, q_norm/k_norm per head before RoPE, no biases. */
+    /**
+     * Qwen3Attention: GQA, q_norm/k_norm per head before RoPE, no biases. The fields are the checkpoint's modules;
+     * the forward pass uses two derived ones built from them at load: q_proj, k_proj and v_proj stacked into one
+     * matrix (one matmul instead of three), and the q_norm and k_norm weights laid over their heads (one norm and
+     * one RoPE for q and k together). q_proj, k_proj and v_proj are views of the stacked matrix, not copies.
+     */
     static final class Attention {
         final LinearW qProj;       // [heads*Dh, H]
         final LinearW kProj;       // [kvHeads*Dh, H]
@@ -269,6 +321,8 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         final LinearW oProj;       // [H, heads*Dh]
         final RmsNormW qNorm;      // over Dh
         final RmsNormW kNorm;
+        final LinearW qkvProj;     // cat([q_proj, k_proj, v_proj]) [(heads + 2 kvHeads) * Dh, H]
+        final RmsNormW qkNorm;     // cat([q_norm.expand(heads, Dh), k_norm.expand(kvHeads, Dh)]) [heads + kvHeads, Dh]
         final int heads;
         final int kvHeads;
         final int headDim;
@@ -279,64 +333,76 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             kvHeads = c.numKeyValueHeads();
             headDim = c.headDim();
             int h = c.hiddenSize();
-            qProj = LinearW.noBias(w.matrix(prefix + "q_proj.weight", (long) heads * headDim, h));
-            kProj = LinearW.noBias(w.matrix(prefix + "k_proj.weight", (long) kvHeads * headDim, h));
-            vProj = LinearW.noBias(w.matrix(prefix + "v_proj.weight", (long) kvHeads * headDim, h));
-            oProj = LinearW.noBias(w.matrix(prefix + "o_proj.weight", h, (long) heads * headDim));
+            long qRows = (long) heads * headDim;
+            long kvRows = (long) kvHeads * headDim;
+            NDArray qkv = w.stacked(w.matrix(prefix + "q_proj.weight", qRows, h),
+                    w.matrix(prefix + "k_proj.weight", kvRows, h),
+                    w.matrix(prefix + "v_proj.weight", kvRows, h));
+            qkvProj = LinearW.noBias(qkv);
+            qProj = LinearW.noBias(Weights.rows(qkv, 0, qRows));
+            kProj = LinearW.noBias(Weights.rows(qkv, qRows, qRows + kvRows));
+            vProj = LinearW.noBias(Weights.rows(qkv, qRows + kvRows, qRows + 2 * kvRows));
+            oProj = LinearW.noBias(w.matrix(prefix + "o_proj.weight", h, qRows));
             qNorm = new RmsNormW(w.vector(prefix + "q_norm.weight", headDim), c.rmsNormEps());
             kNorm = new RmsNormW(w.vector(prefix + "k_norm.weight", headDim), c.rmsNormEps());
+            qkNorm = new RmsNormW(Weights.overHeads(qNorm.weight(), heads, kNorm.weight(), kvHeads), c.rmsNormEps());
             scaling = (float) Math.pow(headDim, -0.5);
         }
 
         NDArray forward(NDArray x, NDArray[] cosSin, NDArray mask, Rope rope, KvCache cache, int layer) {
             long b = x.getShape().get(0);
             long t = x.getShape().get(1);
-            // q_norm(q_proj(x).view(B, T, -1, Dh)).transpose(1, 2)              [B, heads, T, Dh]
-            NDArray q = qNorm.forward(qProj.forward(x).reshape(b, t, heads, headDim)).transpose(0, 2, 1, 3);
-            // k_norm(k_proj(x).view(B, T, -1, Dh)).transpose(1, 2)              [B, kvHeads, T, Dh]
-            NDArray k = kNorm.forward(kProj.forward(x).reshape(b, t, kvHeads, headDim)).transpose(0, 2, 1, 3);
-            // v_proj(x).view(B, T, -1, Dh).transpose(1, 2)                      [B, kvHeads, T, Dh]
-            NDArray v = EagerAttention.splitHeads(vProj.forward(x), kvHeads, headDim);
-            q = rope.apply(q, cosSin);
-            k = rope.apply(k, cosSin);
-            NDManager step = x.getManager();
+            int qk = heads + kvHeads;
+            // torch.cat([q_proj(x), k_proj(x), v_proj(x)], -1).view(B, T, heads + 2 * kvHeads, Dh)
+            NDArray qkv = qkvProj.forward(x).reshape(b, t, qk + kvHeads, headDim);
+            // cat([q_norm(q), k_norm(k)], 2), then apply_rotary_pos_emb to both at once   [B, T, heads + kvHeads, Dh]
+            NDArray rotated = rope.apply(qkNorm.forward(qkv.get(new NDIndex(":, :, :{}, :", qk))), cosSin);
+            NDArray q = rotated.get(new NDIndex(":, :, :{}, :", heads)).transpose(0, 2, 1, 3);   // [B, heads, T, Dh]
+            NDArray k = rotated.get(new NDIndex(":, :, {}:, :", heads)).transpose(0, 2, 1, 3);   // [B, kvHeads, T, Dh]
+            NDArray v = qkv.get(new NDIndex(":, :, {}:, :", qk)).transpose(0, 2, 1, 3);          // [B, kvHeads, T, Dh]
             if (cache != null) {
-                NDArray[] kv = cache.append(layer, k, v);                       // [B, kvHeads, S, Dh]
-                // ops on the cache's arrays would land in the cache's manager and pile up: start them in the step's
-                k = Scope.into(step, kv[0].expandDims(2));                      // [B, kvHeads, 1, S, Dh]
-                v = Scope.into(step, kv[1].expandDims(2));
-            } else {
-                k = k.expandDims(2);
-                v = v.expandDims(2);
+                NDArray[] kv = cache.append(layer, k, v, x.getManager());               // [B, kvHeads, S, Dh]
+                k = kv[0];
+                v = kv[1];
             }
+            // repeat_kv without copying: the query heads that share a kv head (head = kv * groups + g) become rows
+            // of one matmul, q.view(B, kvHeads, groups * T, Dh); the mask is laid out to match
             int groups = heads / kvHeads;
-            // repeat_kv: [B, kvH, 1, S, Dh] -> [B, kvH * groups, S, Dh]
-            long s = k.getShape().get(3);
-            k = (groups > 1 ? k.repeat(2, groups) : k).reshape(b, heads, s, headDim);
-            v = (groups > 1 ? v.repeat(2, groups) : v).reshape(b, heads, s, headDim);
-            // eager_attention_forward(q, k, v, mask, scaling)                   [B, heads, T, Dh]
-            NDArray out = EagerAttention.forward(q, k, v, scaling, mask);
-            return oProj.forward(EagerAttention.mergeHeads(out));               // [B, T, H]
+            NDArray grouped = q.reshape(b, kvHeads, groups * t, headDim);
+            // eager_attention_forward(q, k, v, mask, scaling)                   [B, kvHeads, groups * T, Dh]
+            NDArray out = EagerAttention.forward(grouped, k, v, scaling, mask);
+            return oProj.forward(EagerAttention.mergeHeads(out.reshape(b, heads, t, headDim)));   // [B, T, H]
         }
     }
 
-    /** Qwen3MLP: down_proj(silu(gate_proj(x)) * up_proj(x)). */
+    /**
+     * Qwen3MLP: down_proj(silu(gate_proj(x)) * up_proj(x)). gate_proj and up_proj are views of one stacked matrix,
+     * so the forward pass makes one matmul for both.
+     */
     static final class Mlp {
         final LinearW gateProj;    // [I, H]
         final LinearW upProj;      // [I, H]
         final LinearW downProj;    // [H, I]
+        final LinearW gateUpProj;  // cat([gate_proj, up_proj]) [2I, H]
+        final long intermediate;
 
         Mlp(Weights w, String prefix, Qwen3Config c) {
-            gateProj = LinearW.noBias(w.matrix(prefix + "gate_proj.weight", c.intermediateSize(), c.hiddenSize()));
-            upProj = LinearW.noBias(w.matrix(prefix + "up_proj.weight", c.intermediateSize(), c.hiddenSize()));
-            downProj = LinearW.noBias(w.matrix(prefix + "down_proj.weight", c.hiddenSize(), c.intermediateSize()));
+            intermediate = c.intermediateSize();
+            NDArray gateUp = w.stacked(w.matrix(prefix + "gate_proj.weight", intermediate, c.hiddenSize()),
+                    w.matrix(prefix + "up_proj.weight", intermediate, c.hiddenSize()));
+            gateUpProj = LinearW.noBias(gateUp);
+            gateProj = LinearW.noBias(Weights.rows(gateUp, 0, intermediate));
+            upProj = LinearW.noBias(Weights.rows(gateUp, intermediate, 2 * intermediate));
+            downProj = LinearW.noBias(w.matrix(prefix + "down_proj.weight", c.hiddenSize(), intermediate));
         }
 
         /** x [B, T, H] -> [B, T, H]. */
         NDArray forward(NDArray x) {
-            NDArray g = gateProj.forward(x);                                         // [B, T, I]
+            NDArray both = gateUpProj.forward(x);                                    // [B, T, 2I]
+            NDArray g = both.get(new NDIndex("..., :{}", intermediate));             // gate_proj(x)
+            NDArray up = both.get(new NDIndex("..., {}:", intermediate));            // up_proj(x)
             NDArray gate = g.mul(Activation.sigmoid(g));                             // silu(g)
-            return downProj.forward(gate.mul(upProj.forward(x)));                    // down_proj(silu(g) * up_proj(x))
+            return downProj.forward(gate.mul(up));                                   // down_proj(silu(g) * up_proj(x))
         }
     }
 

@@ -69,7 +69,7 @@ public final class Qwen3Generator {
         }
         boolean[] finished = new boolean[b];
         long prefillNanos;
-        try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers())) {
+        try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers(), batch.promptLength() + maxNewTokens)) {
             long[] next;
             long prefillStart = System.nanoTime();
             try (NDManager step = manager.newSubManager()) {
