@@ -289,4 +289,57 @@ class AdapterServiceTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode(), "the stage keeps running: " + health.body());
     }
+    /**
+     * An adapter that the PyTorch reference module wrote (python/make_fixtures.py, service-conv) is served as it is:
+     * the prefixes on the topic are Python's, within the fp16 rounding of the wire.
+     */
+    @Test
+    @Order(3)
+    void anAdapterWrittenInPyTorchServesThePrefixesPythonComputed() throws Exception {
+        java.nio.file.Path python = java.nio.file.Path.of("..", "caption-nn", "src", "test", "resources", "fixtures",
+                "adapters-torch", "service-conv");
+        // weights first, then the spec: a half-copied version fails to load and the old one keeps serving
+        for (String f : new String[] {dev.caption.nn.adapter.AdapterSpec.WEIGHTS, dev.caption.nn.adapter.AdapterSpec.JSON}) {
+            java.nio.file.Files.copy(python.resolve(f), TestAdapters.DIR.resolve(f),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        for (int i = 0; i < 200 && !model.current().spec().id().equals("python-conv"); i++) {
+            Thread.sleep(50);
+        }
+        assertEquals("python-conv", model.current().spec().id());
+        dev.caption.tensor.SafetensorsBlob ref = dev.caption.tensor.Safetensors.decode(
+                java.nio.file.Files.readAllBytes(python.resolve("reference.safetensors")));
+        float[] features = ref.tensor("features").toFloats();          // [2, 16, 48], fp16-exact
+        float[] want = ref.tensor("output").toFloats();                // [2, 4, 32]
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int b = 0; b < 2; b++) {
+                Tensor frame = Tensor.ofFloats(DType.F16, new long[] {16, 48},
+                        java.util.Arrays.copyOfRange(features, b * 16 * 48, (b + 1) * 16 * 48));
+                producer.send(FeatureFrame.CODEC.toRecord("caption.features",
+                        new FeatureFrame("py-" + b, frame, TestAdapters.ENCODER, "local", -2, false))).get();
+            }
+        }
+        List<ConsumerRecord<String, byte[]>> out = CommittedRecords.read(bootstrap, "caption.prefixes",
+                r -> r.key() != null && r.key().startsWith("py-"), 2, Duration.ofSeconds(60));
+        assertEquals(2, out.size());
+        double worst = 0;
+        for (ConsumerRecord<String, byte[]> r : out) {
+            PrefixFrame p = PrefixFrame.CODEC.fromRecord(r);
+            assertEquals("python-conv", p.adapter());
+            int b = Integer.parseInt(p.id().substring(3));
+            float[] got = p.prefix().toFloats();
+            assertEquals(4 * 32, got.length);
+            for (int i = 0; i < got.length; i++) {
+                float py = want[b * got.length + i];
+                // the wire carries fp16: Python's value rounded to fp16, give or take one fp16 step
+                float onWire = Tensor.ofFloats(DType.F16, new long[] {1}, new float[] {py}).toFloats()[0];
+                float ulp = Math.max(Math.ulp(1f) * 8192 * Math.abs(py), 6e-8f);
+                assertTrue(Math.abs(got[i] - onWire) <= ulp, p.id() + "[" + i + "]: " + got[i] + " vs Python " + py);
+                worst = Math.max(worst, Math.abs(got[i] - py) / Math.max(Math.abs(py), 1e-3));
+            }
+        }
+        System.out.printf("python-conv through the adapter-service: worst |prefix - Python| / |Python| %.1e (fp16 wire)%n",
+                worst);
+    }
 }

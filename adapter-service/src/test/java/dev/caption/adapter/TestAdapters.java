@@ -19,7 +19,8 @@ final class TestAdapters {
 
     static AdapterSpec spec(String id, String strategy) {
         return AdapterSpec.builder(strategy, new AdapterSpec.Vision(ENCODER, "local", -2, false, 16, 48),
-                new AdapterSpec.Llm(LLM, "local", 32)).id(id).options(Map.of("grid", 2)).build();
+                new AdapterSpec.Llm(LLM, "local", 32)).id(id)
+                .options(strategy.equals("avgpool") ? Map.of("grid", 2) : Map.of()).build();
     }
 
     static void write(String id, String strategy, long seed) {

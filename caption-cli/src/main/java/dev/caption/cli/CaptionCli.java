@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.caption.cli.bench.BenchCommand;
+import dev.caption.cli.models.AdapterCommand;
 import dev.caption.cli.models.BertScoreCommand;
 import dev.caption.cli.models.DescribeCommand;
 import dev.caption.cli.models.EncodeCommand;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Command;
             DescribeCommand.class,
             EncodeCommand.class,
             GenerateCommand.class,
+            AdapterCommand.class,
             BertScoreCommand.class,
             EvalCommand.class,
             DatasetCommand.class,
@@ -51,7 +53,7 @@ public final class CaptionCli {
     private static final Map<String, List<String>> GROUPS = Map.of(
             "Pipeline:", List.of("demo"),
             "Streams:", List.of("broker", "topics", "publish", "tail"),
-            "Models:", List.of("describe", "encode", "generate", "bertscore", "eval"),
+            "Models:", List.of("describe", "encode", "generate", "adapter", "bertscore", "eval"),
             "Training:", List.of("dataset", "train", "compare-adapters"),
             "Benchmarks:", List.of("bench"));
     private static final List<String> ORDER = List.of("Pipeline:", "Streams:", "Models:", "Training:", "Benchmarks:");

@@ -44,6 +44,11 @@ public abstract class Adapter implements AutoCloseable {
     /** n, the prefix length. */
     public abstract int prefixTokens();
 
+    /** Checkpoint keys that loading skips by name: tensors an older layout had that change no output. */
+    protected List<String> ignoredKeys() {
+        return List.of();
+    }
+
     /** A new adapter for {@code spec} with seeded PyTorch-default initialisation. */
     public static Adapter create(AdapterSpec spec, NDManager parent, long seed) {
         NDManager m = parent.newSubManager();
@@ -60,7 +65,7 @@ public abstract class Adapter implements AutoCloseable {
         try (Checkpoint checkpoint = Checkpoint.open(dir, List.of(AdapterSpec.WEIGHTS))) {
             AdapterParams params = AdapterParams.fromCheckpoint(m, new WeightLoader(checkpoint, m));
             Adapter a = build(spec, m, params);
-            params.finish(spec.strategy() + " adapter " + spec.id());
+            params.finish(spec.strategy() + " adapter " + spec.id(), a.ignoredKeys());
             return a;
         } catch (RuntimeException e) {
             m.close();
@@ -68,7 +73,24 @@ public abstract class Adapter implements AutoCloseable {
         }
     }
 
+    /** Each strategy's options; any other name in adapter.json is refused rather than silently ignored. */
+    public static final Map<String, List<String>> OPTIONS = Map.of(
+            "mean", List.of("tokens"),
+            "avgpool", List.of("grid"),
+            "conv", List.of("kernel", "width"),
+            "resampler", List.of("queries", "layers", "width", "heads"),
+            "mlp", List.of());
+
     private static Adapter build(AdapterSpec spec, NDManager m, AdapterParams params) {
+        List<String> known = OPTIONS.get(spec.strategy());
+        if (known != null) {
+            for (String option : spec.options().keySet()) {
+                if (!known.contains(option)) {
+                    throw new IllegalArgumentException("unknown option '" + option + "' for the " + spec.strategy()
+                            + " adapter (" + (known.isEmpty() ? "it has none" : "its options: " + String.join(", ", known)) + ")");
+                }
+            }
+        }
         return switch (spec.strategy()) {
             case "mean" -> new MeanAdapter(spec, m, params);
             case "avgpool" -> new AvgPoolAdapter(spec, m, params);

@@ -2,6 +2,7 @@ package dev.caption.nn.adapter;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -76,9 +77,9 @@ final class AdapterParams {
         }, shape);
     }
 
-    void finish(String what) {
+    void finish(String what, List<String> ignoredKeys) {
         if (loader != null) {
-            loader.finish(what);
+            loader.finish(what, ignoredKeys.toArray(String[]::new));
         }
     }
 

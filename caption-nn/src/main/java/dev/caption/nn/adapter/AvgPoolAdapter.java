@@ -41,12 +41,16 @@ final class AvgPoolAdapter extends Adapter {
 
     @Override
     public NDArray forward(NDArray features) {
+        return mlp.forward(pool(features));                                    // [B, s*s, Dl]
+    }
+
+    /** The patch grid average-pooled: [B, tokens, Dv] -> [B, s*s, Dv]. */
+    NDArray pool(NDArray features) {
         NDArray patches = patches(features);                                   // [B, g*g, Dv]
         long gg = patches.getShape().get(1);
         NDArray pool = features.getManager().create(poolT, new Shape(gg, (long) s * s));
         // adaptive_avg_pool2d(x.view(B, g, g, Dv).permute(0, 3, 1, 2), s).flatten(2).transpose(1, 2)   [B, s*s, Dv]
-        NDArray pooled = patches.transpose(0, 2, 1).matMul(pool).transpose(0, 2, 1);
-        return mlp.forward(pooled);                                            // [B, s*s, Dl]
+        return patches.transpose(0, 2, 1).matMul(pool).transpose(0, 2, 1);
     }
 
     @Override

@@ -31,7 +31,11 @@ final class ResamplerAdapter extends Adapter {
     private final int width;
     private final float[] pos;   // [T, W] sin-cos positions of the keys (CLS, when kept, gets zeros)
 
-    /** One cross-attention block: layers.{i}.ln_q, .attn.{q,k,v,o}_proj, .ln_mlp, .mlp.fc1/fc2. */
+    /**
+     * One cross-attention block: layers.{i}.ln_q, .attn.{q,k,v,o}_proj, .ln_mlp, .mlp.fc1/fc2. k_proj has no bias,
+     * as in Whisper: a bias on the keys adds the same q·b to every score of a query, which softmax cancels, so it
+     * could never learn (its gradient is zero) and would only be rounding noise for the optimizer.
+     */
     record Layer(LayerNormW lnQ, LinearW qProj, LinearW kProj, LinearW vProj, LinearW oProj, LayerNormW lnMlp,
                  LinearW fc1, LinearW fc2, int heads) {
     }
@@ -51,7 +55,7 @@ final class ResamplerAdapter extends Adapter {
         for (int i = 0; i < n; i++) {
             String l = "layers." + i + ".";
             layers.add(new Layer(p.layerNorm(l + "ln_q.", width, 1e-6f), p.linear(l + "attn.q_proj.", width, width, true),
-                    p.linear(l + "attn.k_proj.", width, width, true), p.linear(l + "attn.v_proj.", width, width, true),
+                    p.linear(l + "attn.k_proj.", width, width, false), p.linear(l + "attn.v_proj.", width, width, true),
                     p.linear(l + "attn.o_proj.", width, width, true), p.layerNorm(l + "ln_mlp.", width, 1e-6f),
                     p.linear(l + "mlp.fc1.", 4 * width, width, true), p.linear(l + "mlp.fc2.", width, 4 * width, true), heads));
         }
@@ -92,6 +96,16 @@ final class ResamplerAdapter extends Adapter {
     @Override
     public int prefixTokens() {
         return queries;
+    }
+
+    /** Adapters saved with a k_proj bias still load: the bias changes no output (see {@link Layer}). */
+    @Override
+    protected List<String> ignoredKeys() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            keys.add("layers." + i + ".attn.k_proj.bias");
+        }
+        return keys;
     }
 
     /**

@@ -64,10 +64,10 @@ public final class KvCache implements AutoCloseable {
             keys[layer] = manager.zeros(full, k.getDataType());
             values[layer] = manager.zeros(full, v.getDataType());
         }
-        NDIndex fresh = new NDIndex(":, :, {}:{}, :", length, end);
+        NDIndex fresh = new NDIndex().addAllDim(2).addSliceDim(length, end);      // [:, :, length:end]
         keys[layer].set(fresh, k);                       // past_key[:, :, length:end] = k   (in place)
         values[layer].set(fresh, v);
-        NDIndex seen = new NDIndex(":, :, :{}, :", end);
+        NDIndex seen = new NDIndex().addAllDim(2).addSliceDim(0, end);             // [:, :, :end]
         // a view of the buffer made by an op on it would land in the cache's manager: the step owns it
         return new NDArray[] {Scope.into(step, keys[layer].get(seen)), Scope.into(step, values[layer].get(seen))};
     }

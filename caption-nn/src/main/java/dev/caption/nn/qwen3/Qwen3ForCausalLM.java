@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -301,9 +302,8 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         /** x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1); x [B, T, N, Dh]. */
         NDArray apply(NDArray x, NDArray[] cosSin) {
             long half = headDim / 2;
-            NDArray x1 = x.get(new NDIndex("..., :{}", half));
-            NDArray x2 = x.get(new NDIndex("..., {}:", half));
-            NDArray swapped = x2.concat(x1, -1);                                     // cat(x2, x1); the sign is in sin
+            NDList halves = x.split(new long[] {half}, x.getShape().dimension() - 1);   // x1, x2 (views)
+            NDArray swapped = halves.get(1).concat(halves.get(0), -1);              // cat(x2, x1); the sign is in sin
             return x.mul(cosSin[0]).add(swapped.mul(cosSin[1]));
         }
     }
@@ -356,10 +356,12 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             // torch.cat([q_proj(x), k_proj(x), v_proj(x)], -1).view(B, T, heads + 2 * kvHeads, Dh)
             NDArray qkv = qkvProj.forward(x).reshape(b, t, qk + kvHeads, headDim);
             // cat([q_norm(q), k_norm(k)], 2), then apply_rotary_pos_emb to both at once   [B, T, heads + kvHeads, Dh]
-            NDArray rotated = rope.apply(qkNorm.forward(qkv.get(new NDIndex(":, :, :{}, :", qk))), cosSin);
-            NDArray q = rotated.get(new NDIndex(":, :, :{}, :", heads)).transpose(0, 2, 1, 3);   // [B, heads, T, Dh]
-            NDArray k = rotated.get(new NDIndex(":, :, {}:, :", heads)).transpose(0, 2, 1, 3);   // [B, kvHeads, T, Dh]
-            NDArray v = qkv.get(new NDIndex(":, :, {}:, :", qk)).transpose(0, 2, 1, 3);          // [B, kvHeads, T, Dh]
+            NDList qkAndV = qkv.split(new long[] {qk}, 2);               // views, one op
+            NDArray rotated = rope.apply(qkNorm.forward(qkAndV.get(0)), cosSin);
+            NDList qAndK = rotated.split(new long[] {heads}, 2);
+            NDArray q = qAndK.get(0).transpose(0, 2, 1, 3);                              // [B, heads, T, Dh]
+            NDArray k = qAndK.get(1).transpose(0, 2, 1, 3);                              // [B, kvHeads, T, Dh]
+            NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3);                             // [B, kvHeads, T, Dh]
             if (cache != null) {
                 NDArray[] kv = cache.append(layer, k, v, x.getManager());               // [B, kvHeads, S, Dh]
                 k = kv[0];
@@ -399,8 +401,9 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         /** x [B, T, H] -> [B, T, H]. */
         NDArray forward(NDArray x) {
             NDArray both = gateUpProj.forward(x);                                    // [B, T, 2I]
-            NDArray g = both.get(new NDIndex("..., :{}", intermediate));             // gate_proj(x)
-            NDArray up = both.get(new NDIndex("..., {}:", intermediate));            // up_proj(x)
+            NDList gateAndUp = both.split(new long[] {intermediate}, both.getShape().dimension() - 1);
+            NDArray g = gateAndUp.get(0);                                            // gate_proj(x)
+            NDArray up = gateAndUp.get(1);                                           // up_proj(x)
             NDArray gate = g.mul(Activation.sigmoid(g));                             // silu(g)
             return downProj.forward(gate.mul(up));                                   // down_proj(silu(g) * up_proj(x))
         }

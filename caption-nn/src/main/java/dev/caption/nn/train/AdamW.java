@@ -16,8 +16,9 @@ import ai.djl.ndarray.NDManager;
  */
 final class AdamW {
 
-    private static final float BETA1 = 0.9f;
-    private static final float BETA2 = 0.999f;
+    // doubles, as torch's hyperparameters are Python floats: 1 - β2 is then 0.001f, not 1 - 0.999f = 0.0010000467f
+    private static final double BETA1 = 0.9;
+    private static final double BETA2 = 0.999;
     private static final float EPS = 1e-8f;
 
     final Map<String, NDArray> m = new LinkedHashMap<>();
@@ -59,8 +60,11 @@ final class AdamW {
             }
             float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / (norm + 1e-6)) : 1f;
             step++;
-            float bc1 = (float) (1 - Math.pow(BETA1, step));
-            float bc2 = (float) (1 - Math.pow(BETA2, step));
+            // torch computes these in Python floats (double) and passes them as scalars
+            double bc1 = 1 - Math.pow(BETA1, step);
+            double bc2 = 1 - Math.pow(BETA2, step);
+            float stepSize = (float) (lr / bc1);
+            float bc2Sqrt = (float) Math.sqrt(bc2);
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray p = e.getValue();
                 NDArray g = grads.get(e.getKey()).muli(scale);
@@ -68,11 +72,11 @@ final class AdamW {
                 NDArray vi = v.get(e.getKey());
                 // p.mul_(1 - lr * wd); m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2
                 p.muli((float) (1 - lr * weightDecay));
-                mi.muli(BETA1).addi(g.mul(1 - BETA1));
-                vi.muli(BETA2).addi(g.square().muli(1 - BETA2));
-                // p -= lr * (m / bc1) / (sqrt(v / bc2) + eps)
-                NDArray denom = scope.zeros(vi.getShape()).addi(vi).divi(bc2).sqrt().addi(EPS);
-                NDArray update = scope.zeros(mi.getShape()).addi(mi).divi(bc1).divi(denom).muli((float) lr);
+                mi.muli((float) BETA1).addi(g.mul((float) (1 - BETA1)));
+                vi.muli((float) BETA2).addi(g.square().muli((float) (1 - BETA2)));
+                // denom = (v.sqrt() / sqrt(bc2)).add_(eps); p.addcdiv_(m, denom, value=-lr / bc1), as torch 1.13+
+                NDArray denom = scope.zeros(vi.getShape()).addi(vi).sqrt().divi(bc2Sqrt).addi(EPS);
+                NDArray update = scope.zeros(mi.getShape()).addi(mi).divi(denom).muli(stepSize);
                 p.subi(update);
             }
             return new Update(norm, java.util.List.of());
