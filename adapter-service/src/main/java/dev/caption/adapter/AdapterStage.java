@@ -34,7 +34,7 @@ public class AdapterStage {
 
     void start(@Observes StartupEvent event) {
         model.load(config);
-        Topics topics = runner.topics(Topics.defaults().maxImageBytes());
+        Topics topics = runner.topics();
         runner.start(STAGE, topics, Topic.FEATURES, new AdapterProcessor(model, topics.name(Topic.PREFIXES), config.wireDtype().dtype()));
         long every = config.reloadInterval().toMillis();
         if (every > 0) {

@@ -162,4 +162,18 @@ class DeployManifestsTest {
             assertTrue(text.contains(ALLOCATOR + "=1"), df + " runs libtorch with huge pages");
         }
     }
+
+    @Test
+    void everyServiceTakesTheImageLimitFromTheOneTopicsSetting() throws Exception {
+        java.util.Set<String> limits = new java.util.HashSet<>();
+        for (String s : SERVICES) {
+            Properties p = properties(s);
+            String limit = p.getProperty("caption.topics.max-image-bytes");
+            assertTrue(limit != null, s + " sets caption.topics.max-image-bytes, which sizes the images topic");
+            limits.add(limit);
+            assertTrue(p.stringPropertyNames().stream().noneMatch(k -> k.endsWith("max-image-bytes")
+                    && !k.equals("caption.topics.max-image-bytes")), s + " has a second image limit");
+        }
+        assertEquals(1, limits.size(), "whichever service creates the topics first, they come out the same: " + limits);
+    }
 }

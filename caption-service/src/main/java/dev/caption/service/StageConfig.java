@@ -24,6 +24,14 @@ public interface StageConfig {
 
         @WithDefault("4")
         int partitions();
+
+        /**
+         * The largest image the pipeline accepts, in bytes: the encoder dead-letters larger ones, and topic creation
+         * sets the images topic's max.message.bytes from it. One setting for every service, so the topics come out
+         * the same whichever service creates them first.
+         */
+        @WithDefault("10485760")
+        int maxImageBytes();
     }
 
     interface Loop {

@@ -43,11 +43,11 @@ public class StageRunner {
     private volatile BatchLoop loop;
     private volatile String stage = "stage";
 
-    /** The topic layout of this deployment, with the given image limit. */
-    public Topics topics(int maxImageBytes) {
+    /** The topic layout of this deployment ({@code caption.topics.*}). */
+    public Topics topics() {
         return Topics.withPrefix(config.topics().prefix().orElse(""))
                 .withPartitions(config.topics().partitions())
-                .withMaxImageBytes(maxImageBytes);
+                .withMaxImageBytes(config.topics().maxImageBytes());
     }
 
     public MeterRegistry registry() {

@@ -32,10 +32,6 @@ public interface EncoderConfig {
     @WithDefault("f16")
     WireDtype wireDtype();
 
-    /** Larger images are dead-lettered. */
-    @WithDefault("10485760")
-    int maxImageBytes();
-
     /** Decoded pixel limit, read from the image header before decoding. */
     @WithDefault("50000000")
     long maxPixels();

@@ -31,9 +31,9 @@ public class EncoderStage {
     StageRunner runner;
 
     void start(@Observes StartupEvent event) {
-        Topics topics = runner.topics(config.maxImageBytes());
+        Topics topics = runner.topics();
         EncoderProcessor processor = new EncoderProcessor(model.load(config), new ImageDecoder(config.maxPixels()),
-                topics.name(Topic.FEATURES), config.wireDtype().dtype(), config.maxImageBytes(), timers(runner.registry()));
+                topics.name(Topic.FEATURES), config.wireDtype().dtype(), topics.maxImageBytes(), timers(runner.registry()));
         runner.start(STAGE, topics, Topic.IMAGES, processor);
     }
 

@@ -73,7 +73,8 @@ public class EvalStreams {
         LOG.infof("loaded BERTScore model %s (layer %d) in %.1f s", scorer.modelId(), scorer.layer(),
                 (System.nanoTime() - t0) / 1e9);
 
-        Topics topics = Topics.withPrefix(stage.topics().prefix().orElse("")).withPartitions(stage.topics().partitions());
+        Topics topics = Topics.withPrefix(stage.topics().prefix().orElse("")).withPartitions(stage.topics().partitions())
+                .withMaxImageBytes(stage.topics().maxImageBytes());
         Properties props = new Properties();
         kafkaConfig.forEach(props::put);
         if (stage.topics().create()) {

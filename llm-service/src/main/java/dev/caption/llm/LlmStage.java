@@ -13,7 +13,6 @@ import io.quarkus.runtime.StartupEvent;
 
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
-import dev.caption.core.message.ImageEvent;
 import dev.caption.nn.qwen3.Decoding;
 import dev.caption.nn.qwen3.Sampling;
 import dev.caption.service.StageRunner;
@@ -34,7 +33,7 @@ public class LlmStage {
     StageRunner runner;
 
     void start(@Observes StartupEvent event) {
-        Topics topics = runner.topics(ImageEvent.DEFAULT_MAX_IMAGE_BYTES);
+        Topics topics = runner.topics();
         LlmProcessor processor = new LlmProcessor(model.load(config), decoding(), topics.name(Topic.CAPTIONS),
                 config.checkModel(), stats(runner.registry()));
         runner.start(STAGE, topics, Topic.PREFIXES, processor);

@@ -27,16 +27,19 @@ public record LinearW(NDArray weight, NDArray bias) {
      * Inputs of at most this many rows go through {@code W · xᵀ}. libtorch's CPU sgemm for {@code x · Wᵀ} with few
      * rows is far from the memory-bound time: for a 3072×1024 weight at 8 rows it takes 4.7 ms against 2.0 ms for
      * {@code W · xᵀ}, and for the 151936×1024 lm_head 254 ms against 78 ms (2 cores, MKL). One row (a gemv) and
-     * large batches are as fast either way, so they keep F.linear.
+     * large batches are as fast either way, so they keep F.linear; so do small weights, where the extra ops of the
+     * rewrite would cost more than the slow path (the gap is a memory-bound one, and needs a weight that does not fit
+     * in cache).
      */
     static final int FEW_ROWS = 64;
+    static final long LARGE_WEIGHT = 1L << 20;
 
     /** x [..., in] -> [..., out]. */
     public NDArray forward(NDArray x) {
         Shape shape = x.getShape();
         long in = shape.get(shape.dimension() - 1);
         long rows = shape.size() / Math.max(in, 1);
-        if (rows < 2 || rows > FEW_ROWS || weight.getShape().dimension() != 2) {
+        if (rows < 2 || rows > FEW_ROWS || weight.getShape().dimension() != 2 || weight.size() < LARGE_WEIGHT) {
             return Linear.linear(x, weight, bias).singletonOrThrow();     // F.linear(x, weight, bias)
         }
         // (weight @ x.reshape(-1, in).T).T.reshape(*x.shape[:-1], out), the same dot products as F.linear
