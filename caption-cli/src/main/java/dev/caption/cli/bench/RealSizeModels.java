@@ -22,6 +22,12 @@ import dev.caption.nn.weights.RandomCheckpoint;
  */
 final class RealSizeModels {
 
+    /**
+     * Checkpoints are written in shards of this size (as the hub shards large ones): a shard is built in the heap,
+     * and roberta-large in one 1 GiB shard ran the launcher's 2 GB heap out of memory.
+     */
+    private static final long SHARD_BYTES = 256L << 20;
+
     private RealSizeModels() {
     }
 
@@ -30,7 +36,7 @@ final class RealSizeModels {
             Path clip = dir.resolve("clip-vit-b32");
             if (!Files.isRegularFile(clip.resolve("config.json"))) {
                 err.println("bench pipeline: writing a random ViT-B/32 checkpoint to " + clip);
-                RandomCheckpoint.write(clip, ClipVisionModel.checkpointShapes(ClipVisionConfig.vitB32(), m), 1L << 30, 1);
+                RandomCheckpoint.write(clip, ClipVisionModel.checkpointShapes(ClipVisionConfig.vitB32(), m), SHARD_BYTES, 1);
                 Files.writeString(clip.resolve("preprocessor_config.json"), """
                         {"crop_size": 224, "do_center_crop": true, "do_normalize": true, "do_resize": true,
                          "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711],
@@ -46,7 +52,7 @@ final class RealSizeModels {
             Path qwen = dir.resolve("qwen3-0.6b");
             if (!Files.isRegularFile(qwen.resolve("config.json"))) {
                 err.println("bench pipeline: writing a random Qwen3-0.6B checkpoint to " + qwen);
-                RandomCheckpoint.write(qwen, Qwen3ForCausalLM.checkpointShapes(Qwen3Config.qwen3_0_6b(), m), 600L << 20, 2);
+                RandomCheckpoint.write(qwen, Qwen3ForCausalLM.checkpointShapes(Qwen3Config.qwen3_0_6b(), m), SHARD_BYTES, 2);
                 for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "generation_config.json"}) {
                     Files.copy(tokenizers.llm().resolve(f), qwen.resolve(f));
                 }
@@ -60,7 +66,7 @@ final class RealSizeModels {
             Path roberta = dir.resolve("roberta-large");
             if (!Files.isRegularFile(roberta.resolve("config.json"))) {
                 err.println("bench pipeline: writing a random roberta-large checkpoint to " + roberta);
-                RandomCheckpoint.write(roberta, BertModel.checkpointShapes(BertConfig.robertaLarge(), m), 1L << 30, 3);
+                RandomCheckpoint.write(roberta, BertModel.checkpointShapes(BertConfig.robertaLarge(), m), SHARD_BYTES, 3);
                 for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
                     Files.copy(tokenizers.bertscore().resolve(f), roberta.resolve(f));
                 }
