@@ -49,7 +49,8 @@ public final class ServiceProcess implements AutoCloseable {
                                 String heap) throws IOException {
         int port = freePort();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + heap, "-Dai.djl.pytorch.num_interop_threads=1", "-Dquarkus.http.port=" + port));
+                "-Xmx" + heap, "-XX:MaxDirectMemorySize=32g",   // bf16 weights widen into direct buffers
+                "-Dai.djl.pytorch.num_interop_threads=1", "-Dquarkus.http.port=" + port));
         new TreeMap<>(properties).forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(jar(home, module).toString());
