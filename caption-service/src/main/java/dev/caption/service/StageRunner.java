@@ -45,9 +45,14 @@ public class StageRunner {
 
     /** The topic layout of this deployment ({@code caption.topics.*}). */
     public Topics topics() {
-        return Topics.withPrefix(config.topics().prefix().orElse(""))
-                .withPartitions(config.topics().partitions())
-                .withMaxImageBytes(config.topics().maxImageBytes());
+        return topics(config.topics());
+    }
+
+    /** The topic layout that {@code caption.topics.*} describes; eval-service, which runs no batch loop, uses it too. */
+    public static Topics topics(StageConfig.Topics settings) {
+        return Topics.withPrefix(settings.prefix().orElse(""))
+                .withPartitions(settings.partitions())
+                .withMaxImageBytes(settings.maxImageBytes());
     }
 
     public MeterRegistry registry() {

@@ -34,6 +34,7 @@ import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
 import dev.caption.service.DeadLetterLog;
 import dev.caption.service.StageConfig;
+import dev.caption.service.StageRunner;
 
 /** Loads the BERTScore model, then runs the eval topology with exactly_once_v2 until shutdown. */
 @ApplicationScoped
@@ -73,8 +74,7 @@ public class EvalStreams {
         LOG.infof("loaded BERTScore model %s (layer %d) in %.1f s", scorer.modelId(), scorer.layer(),
                 (System.nanoTime() - t0) / 1e9);
 
-        Topics topics = Topics.withPrefix(stage.topics().prefix().orElse("")).withPartitions(stage.topics().partitions())
-                .withMaxImageBytes(stage.topics().maxImageBytes());
+        Topics topics = StageRunner.topics(stage.topics());
         Properties props = new Properties();
         kafkaConfig.forEach(props::put);
         if (stage.topics().create()) {

@@ -82,11 +82,7 @@ public final class AdapterImportCommand extends CaptionCommand {
         CheckpointResolver.Resolved lm = resolver.resolve(ModelRef.parse(llm, llmRevision), List.of());
         ClipVisionConfig vision = ClipVisionConfig.read(clip.file(CheckpointResolver.CONFIG));
         Qwen3Config qwen = Qwen3Config.read(lm.file(CheckpointResolver.CONFIG));
-        int hiddenStates = vision.numHiddenLayers() + 1;
-        if (layer >= hiddenStates || layer < -hiddenStates) {
-            throw new IllegalArgumentException("--layer " + layer + " does not exist: " + encoder + " has hidden states 0.."
-                    + (hiddenStates - 1) + " (or -1..-" + hiddenStates + ")");
-        }
+        vision.hiddenStateIndex(layer, encoder);
         int tokens = vision.numPositions() - (keepCls ? 0 : 1);
         AdapterSpec spec = AdapterSpec.builder(strategy,
                         new AdapterSpec.Vision(clip.ref().displayId(), clip.commit(), layer, keepCls, tokens, vision.hiddenSize()),

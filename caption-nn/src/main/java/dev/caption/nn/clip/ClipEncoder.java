@@ -49,11 +49,7 @@ public final class ClipEncoder implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(spec.device());
         try {
             ClipVisionModel vision = ClipVisionModel.load(dir, resolved.weightFiles(), manager);
-            int hidden = vision.config().numHiddenLayers() + 1;
-            if (spec.layer() >= hidden || spec.layer() < -hidden) {
-                throw new IllegalArgumentException("layer " + spec.layer() + " does not exist: " + spec.model()
-                        + " has hidden states 0.." + (hidden - 1) + " (or -1..-" + hidden + ")");
-            }
+            vision.config().hiddenStateIndex(spec.layer(), spec.model().toString());
             if (pre.cropHeight() != vision.config().imageSize() || pre.cropWidth() != vision.config().imageSize()) {
                 throw new IllegalArgumentException(spec.model() + ": the processor crops " + pre.cropHeight() + "x"
                         + pre.cropWidth() + " but the vision tower takes " + vision.config().imageSize() + " pixels");

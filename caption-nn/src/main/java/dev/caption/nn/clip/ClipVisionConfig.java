@@ -58,4 +58,18 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
     public int numPositions() {
         return gridSize() * gridSize() + 1;
     }
+
+    /**
+     * The index 0..L of {@code hidden_states[layer]} (negative counts from the end, as Python indexes), or an error
+     * naming {@code owner} and the hidden states it has.
+     */
+    public int hiddenStateIndex(int layer, String owner) {
+        int n = numHiddenLayers + 1;
+        int index = layer < 0 ? n + layer : layer;
+        if (index < 0 || index >= n) {
+            throw new IllegalArgumentException("layer " + layer + " does not exist: " + owner + " has hidden states 0.."
+                    + (n - 1) + " (or -1..-" + n + ")");
+        }
+        return index;
+    }
 }

@@ -105,12 +105,7 @@ public final class ClipVisionModel implements AutoCloseable {
      * {@code keepCls}: [B, T or T-1, D].
      */
     public NDArray features(NDArray pixelValues, int layer, boolean keepCls) {
-        int n = layers.size() + 1;
-        int index = layer < 0 ? n + layer : layer;
-        if (index < 0 || index >= n) {
-            throw new IllegalArgumentException("layer " + layer + " does not exist: the tower has hidden states 0.."
-                    + (n - 1) + " (or -1..-" + n + ")");
-        }
+        int index = config.hiddenStateIndex(layer, "the tower");
         // hidden_states[index] needs only the layers before it: the penultimate skips the last layer's work
         NDArray h = preLayrnorm.forward(embeddings.forward(pixelValues));      // [B, T, D]
         for (int i = 0; i < index; i++) {

@@ -22,11 +22,6 @@ public final class KvCache implements AutoCloseable {
     private int capacity;
     private int length;
 
-    /** A cache that grows as needed, starting from 64 positions. */
-    public KvCache(NDManager parent, int layers) {
-        this(parent, layers, 64);
-    }
-
     /** A cache sized for {@code capacity} positions (prompt plus new tokens). */
     public KvCache(NDManager parent, int layers, int capacity) {
         if (capacity < 1) {

@@ -261,6 +261,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     /** Rotary embedding, half-split (rotate_half), theta from the config. */
     static final class Rope {
         private final float[] invFreq;      // [Dh/2]
+        private final float[] sinSign;      // [Dh]: -1 on the first half, +1 on the second
         private final int headDim;
 
         Rope(int headDim, double theta) {
@@ -271,6 +272,9 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
                 float exponent = (float) (2 * i) / headDim;
                 invFreq[i] = (float) (1.0 / (float) Math.pow(theta, exponent));
             }
+            sinSign = new float[headDim];
+            java.util.Arrays.fill(sinSign, 0, headDim / 2, -1f);
+            java.util.Arrays.fill(sinSign, headDim / 2, headDim, 1f);
         }
 
         /**
@@ -293,10 +297,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
                 }
             }
             NDArray emb = m.create(freqs, new Shape(b, t, 1, headDim));
-            float[] sign = new float[headDim];
-            java.util.Arrays.fill(sign, 0, half, -1f);
-            java.util.Arrays.fill(sign, half, headDim, 1f);
-            return new NDArray[] {emb.cos(), emb.sin().mul(m.create(sign))};
+            return new NDArray[] {emb.cos(), emb.sin().mul(m.create(sinSign))};
         }
 
         /** x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1); x [B, T, N, Dh]. */
