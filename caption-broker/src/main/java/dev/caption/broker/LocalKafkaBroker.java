@@ -11,8 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -48,6 +52,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private final int controllerPort;
     private final int messageMaxBytes;
     private final Map<String, String> overrides;
+    private final BrokerSecurity security;
     private KafkaRaftServer server;
 
     private LocalKafkaBroker(Builder builder) {
@@ -61,6 +66,17 @@ public final class LocalKafkaBroker implements AutoCloseable {
         }
         this.messageMaxBytes = builder.messageMaxBytes;
         this.overrides = Map.copyOf(builder.overrides);
+        Path securityDir = BrokerSecurity.directoryOf(dataDir);
+        if (builder.scramUsers == null && Files.isDirectory(securityDir)) {
+            throw new IllegalStateException("the broker in " + dataDir + " was formatted secured (SASL_SSL, ACLs): "
+                    + "start it secured (caption broker --secure), or use another data directory");
+        }
+        if (builder.scramUsers != null && !Files.isDirectory(securityDir)
+                && Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
+            throw new IllegalStateException("the broker in " + dataDir + " was formatted without security: "
+                    + "a secured broker needs a new data directory (--data)");
+        }
+        this.security = builder.scramUsers == null ? null : BrokerSecurity.open(dataDir, builder.scramUsers);
     }
 
     public static Builder builder() {
@@ -77,6 +93,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
         KafkaRaftServer started = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
         started.startup();
         server = started;
+        if (security != null) {
+            security.writeClientFiles(bootstrapServers());
+        }
         awaitReady(Duration.ofSeconds(60));
         return this;
     }
@@ -107,6 +126,24 @@ public final class LocalKafkaBroker implements AutoCloseable {
         return dataDir;
     }
 
+    /** The users, passwords and TLS files of a secured broker; empty for a plaintext one. */
+    public Optional<BrokerSecurity> security() {
+        return Optional.ofNullable(security);
+    }
+
+    /**
+     * Client properties for {@code user}, bootstrap servers included: a plaintext broker needs only those (and
+     * ignores the user); a secured one adds SASL_SSL, the user's SCRAM login and the CA.
+     */
+    public Map<String, String> clientProperties(String user) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        if (security != null) {
+            p.putAll(security.clientProperties(user));
+        }
+        return p;
+    }
+
     /** Stops the broker and deletes the data directory if this object created it. */
     @Override
     public void close() {
@@ -121,11 +158,15 @@ public final class LocalKafkaBroker implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        String listener = security != null ? BrokerSecurity.LISTENER : "PLAINTEXT";
+        p.put("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", listener + "://127.0.0.1:" + port);
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", listener);
+        p.put("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
+        if (security != null) {
+            p.putAll(security.serverProperties());
+        }
         p.put("log.dirs", dataDir.resolve("logs").toString());
 
         p.put("offsets.topic.replication.factor", "1");
@@ -162,14 +203,25 @@ public final class LocalKafkaBroker implements AutoCloseable {
         }
         try {
             Files.createDirectories(logs);
-            Path config = dataDir.resolve("server.properties");
-            try (OutputStream out = Files.newOutputStream(config)) {
-                props.store(out, "written by caption's LocalKafkaBroker");
+            // the formatter reads the server's configuration from a file; a secured one holds passwords, so the
+            // file is private and removed once the storage is formatted
+            Path config = dataDir.resolve("format.properties");
+            try (OutputStream out = Secrets.newPrivateFile(config)) {
+                props.store(out, "written by caption's LocalKafkaBroker to format the storage");
             }
             ByteArrayOutputStream captured = new ByteArrayOutputStream();
             String clusterId = Uuid.randomUuid().toString();
-            int rc = StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", config.toString()},
-                    new PrintStream(captured, true, StandardCharsets.UTF_8));
+            List<String> args = new ArrayList<>(
+                    List.of("format", "-t", clusterId, "-c", config.toString()));
+            if (security != null) {
+                args.addAll(security.formatArguments());
+            }
+            int rc;
+            try {
+                rc = StorageTool.execute(args.toArray(String[]::new), new PrintStream(captured, true, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(config);
+            }
             if (rc != 0) {
                 throw new IllegalStateException("formatting the broker storage in " + logs + " failed: "
                         + captured.toString(StandardCharsets.UTF_8).trim());
@@ -181,7 +233,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     private void awaitReady(Duration timeout) {
         Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.putAll(clientProperties(BrokerSecurity.ADMIN));
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(p)) {
             while (true) {
@@ -244,7 +296,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
         private int port;
         private int controllerPort;
         private int messageMaxBytes = DEFAULT_MESSAGE_MAX_BYTES;
-        private final java.util.LinkedHashMap<String, String> overrides = new java.util.LinkedHashMap<>();
+        private final LinkedHashMap<String, String> overrides = new LinkedHashMap<>();
+        private List<String> scramUsers;
 
         private Builder() {
         }
@@ -268,6 +321,16 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
         public Builder messageMaxBytes(int messageMaxBytes) {
             this.messageMaxBytes = messageMaxBytes;
+            return this;
+        }
+
+        /**
+         * Secured: one SASL_SSL listener (TLS from a CA made in the data directory, SCRAM-SHA-512 logins for these
+         * users and {@value BrokerSecurity#ADMIN}), the StandardAuthorizer, and no access without an ACL. The
+         * controller listener stays PLAINTEXT on 127.0.0.1. ACLs are the caller's to grant (as the admin user).
+         */
+        public Builder secured(List<String> users) {
+            this.scramUsers = List.copyOf(users);
             return this;
         }
 

@@ -9,8 +9,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.SaslConfigs;
 
 /**
  * How to reach the cluster: bootstrap servers plus pass-through client properties (TLS, SASL, client ids ...),
@@ -49,22 +52,62 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> clientP
      * file is a clear error.
      */
     public static KafkaSettings resolve(String explicitBootstrap, Path file) {
-        Map<String, String> props = new LinkedHashMap<>();
-        if (file != null) {
-            Properties p = new Properties();
-            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                p.load(reader);
-            } catch (NoSuchFileException e) {
-                throw new IllegalArgumentException("Kafka config file not found: " + file);
-            } catch (IOException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("cannot read Kafka config file " + file + ": " + e.getMessage());
-            }
-            p.stringPropertyNames().forEach(k -> props.put(k, p.getProperty(k)));
-        }
+        Map<String, String> props = file == null ? new LinkedHashMap<>() : readFile(file);
         String fromFile = props.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
         String bootstrap = explicitBootstrap != null ? explicitBootstrap
                 : fromFile != null ? fromFile : DEFAULT_BOOTSTRAP_SERVERS;
         return new KafkaSettings(bootstrap, props);
+    }
+
+    /**
+     * These settings with a client properties file's on top (its {@code bootstrap.servers} too, when it has one):
+     * how a service takes the file {@code caption broker --secure} or an administrator wrote for its principal.
+     */
+    public KafkaSettings withFile(Path file) {
+        Map<String, String> props = new LinkedHashMap<>(clientProperties);
+        Map<String, String> fromFile = readFile(file);
+        String bootstrap = fromFile.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        props.putAll(fromFile);
+        return new KafkaSettings(bootstrap != null ? bootstrap : bootstrapServers, props);
+    }
+
+    /**
+     * Who these settings log in as and how, for error lines: {@code user caption-encoder (SCRAM-SHA-512) over
+     * SASL_SSL to host:port}. Never a password.
+     */
+    public String identity() {
+        String protocol = clientProperties.getOrDefault(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "PLAINTEXT");
+        String jaas = clientProperties.getOrDefault(SaslConfigs.SASL_JAAS_CONFIG, "");
+        Matcher user = USERNAME.matcher(jaas);
+        String who = user.find() ? "user " + user.group(1) + " ("
+                + clientProperties.getOrDefault(SaslConfigs.SASL_MECHANISM, SaslConfigs.DEFAULT_SASL_MECHANISM) + ")"
+                : protocol.startsWith("SASL") ? "a SASL login without a user name" : "no login";
+        return who + " over " + protocol + " to " + bootstrapServers;
+    }
+
+    /** Bootstrap servers and property names only: values of passwords and logins are never printed. */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("KafkaSettings[").append(bootstrapServers);
+        clientProperties.forEach((k, v) -> b.append(", ").append(k).append('=')
+                .append(k.contains("password") || k.contains("jaas") || k.contains("key") ? "(hidden)" : v));
+        return b.append(']').toString();
+    }
+
+    private static final Pattern USERNAME = Pattern.compile("username\\s*=\\s*\"([^\"]*)\"");
+
+    private static Map<String, String> readFile(Path file) {
+        Map<String, String> props = new LinkedHashMap<>();
+        Properties p = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(reader);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("Kafka config file not found: " + file);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot read Kafka config file " + file + ": " + e.getMessage());
+        }
+        p.stringPropertyNames().forEach(k -> props.put(k, p.getProperty(k)));
+        return props;
     }
 
     /** Base properties for any client: the pass-through ones, then bootstrap servers. */

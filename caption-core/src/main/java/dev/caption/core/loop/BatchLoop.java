@@ -197,7 +197,7 @@ public final class BatchLoop implements AutoCloseable {
         try {
             setHealth(Health.State.STARTING, "connecting to " + config.kafka().bootstrapServers());
             consumer = clients.consumer(consumerConfig());
-            sink = new TransactionalSink(config.stage(), () -> clients.producer(producerConfig()), time, () -> stopping,
+            sink = new TransactionalSink(config.stage(), config.kafka(), () -> clients.producer(producerConfig()), time, () -> stopping,
                     config.retryBackoff());
             sink.start(reason -> setHealth(Health.State.DEGRADED, reason));
             consumer.subscribe(config.inputTopics(), new Rebalance());
@@ -223,7 +223,7 @@ public final class BatchLoop implements AutoCloseable {
                     stopping ? "stopped on request" : "interrupted: " + e);
         } catch (KafkaException e) {
             // the consumer's own errors (poll, subscribe): fatal ones get their one line, others crash the loop
-            String line = KafkaErrors.classify(e) == KafkaErrors.Kind.FATAL ? KafkaErrors.describeFatal(config.stage(), e)
+            String line = KafkaErrors.classify(e) == KafkaErrors.Kind.FATAL ? KafkaErrors.describeFatal(config.stage(), config.kafka(), e)
                     : "loop crashed: " + DeadLetter.describe(e);
             LOG.error("{}: stopping: {}", config.stage(), line);
             setHealth(Health.State.FAILED, line);
@@ -263,7 +263,7 @@ public final class BatchLoop implements AutoCloseable {
                 throw e;
             } catch (KafkaException e) {
                 if (KafkaErrors.classify(e) == KafkaErrors.Kind.FATAL) {
-                    throw new FatalLoopError(KafkaErrors.describeFatal(config.stage(), e), e);
+                    throw new FatalLoopError(KafkaErrors.describeFatal(config.stage(), config.kafka(), e), e);
                 }
                 throw e;
             }

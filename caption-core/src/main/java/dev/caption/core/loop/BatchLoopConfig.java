@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 import dev.caption.core.kafka.KafkaSettings;
+import dev.caption.core.kafka.PipelineRole;
 
 /**
  * Settings of one {@link BatchLoop}. Build with {@link #builder(String)}.
@@ -46,7 +47,7 @@ public final class BatchLoopConfig {
         }
         this.inputTopics = List.copyOf(b.inputTopics);
         this.dlqTopic = requireText(b.dlqTopic, "dlqTopic");
-        this.groupId = b.groupId != null ? b.groupId : "caption-" + stage;
+        this.groupId = b.groupId != null ? b.groupId : PipelineRole.stageGroupId(stage);
         this.explicitInstanceId = b.instanceId != null;
         this.instanceId = b.instanceId != null ? b.instanceId : java.util.UUID.randomUUID().toString();
         this.staticMembership = b.staticMembership && explicitInstanceId;

@@ -8,6 +8,8 @@ import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 
+import dev.caption.core.kafka.KafkaSettings;
+
 /**
  * What a Kafka client error means for the loop, decided in one place for every client call (poll, begin, send,
  * offsets, commit, abort, initTransactions).
@@ -44,13 +46,16 @@ public final class KafkaErrors {
         return error instanceof RetriableException ? Kind.RETRIABLE : Kind.ABORTABLE;
     }
 
-    /** One line for a fatal error: what the cluster said, with the principal's action when it was refused. */
-    public static String describeFatal(String stage, Throwable error) {
+    /**
+     * One line for a fatal error: who was refused ({@code kafka}'s principal, listener and servers, never a secret)
+     * and what the cluster said.
+     */
+    public static String describeFatal(String stage, KafkaSettings kafka, Throwable error) {
         String what = error instanceof AuthenticationException ? "could not authenticate"
                 : error instanceof AuthorizationException ? "is not authorized"
                 : error instanceof ProducerFencedException || error instanceof FencedInstanceIdException
                         ? "was fenced by another instance with its id"
                 : "was refused by the cluster";
-        return stage + " " + what + ": " + error.getMessage();
+        return stage + " " + what + " as " + kafka.identity() + ": " + error.getMessage();
     }
 }

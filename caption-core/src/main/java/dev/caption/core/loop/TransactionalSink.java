@@ -18,6 +18,8 @@ import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.caption.core.kafka.KafkaSettings;
+
 /**
  * A batch's outputs, dead letters and input offsets in one Kafka transaction: begin, send, send the offsets with the
  * consumer group's metadata (KIP-447), commit. A commit that fails is aborted; a producer that cannot abort is
@@ -38,15 +40,17 @@ final class TransactionalSink implements AutoCloseable {
     }
 
     private final String stage;
+    private final KafkaSettings kafka;
     private final Supplier<Producer<String, byte[]>> factory;
     private final Time time;
     private final BooleanSupplier stopping;
     private final Duration initBackoff;
     private Producer<String, byte[]> producer;
 
-    TransactionalSink(String stage, Supplier<Producer<String, byte[]>> factory, Time time, BooleanSupplier stopping,
+    TransactionalSink(String stage, KafkaSettings kafka, Supplier<Producer<String, byte[]>> factory, Time time, BooleanSupplier stopping,
                       Duration initBackoff) {
         this.stage = stage;
+        this.kafka = kafka;
         this.factory = factory;
         this.time = time;
         this.stopping = stopping;
@@ -77,7 +81,7 @@ final class TransactionalSink implements AutoCloseable {
             throw new BatchAborted();
         } catch (KafkaException | IllegalStateException e) {
             if (KafkaErrors.classify(e) == KafkaErrors.Kind.FATAL) {
-                throw new FatalLoopError(KafkaErrors.describeFatal(stage, e), e);
+                throw new FatalLoopError(KafkaErrors.describeFatal(stage, kafka, e), e);
             }
             recover();
             return new Result(false, e);
@@ -93,7 +97,7 @@ final class TransactionalSink implements AutoCloseable {
             throw new BatchAborted();
         } catch (RuntimeException e) {
             if (KafkaErrors.classify(e) == KafkaErrors.Kind.FATAL) {
-                throw new FatalLoopError(KafkaErrors.describeFatal(stage, e), e);
+                throw new FatalLoopError(KafkaErrors.describeFatal(stage, kafka, e), e);
             }
             LOG.warn("{}: cannot abort the transaction ({}); replacing the producer", stage, e.toString());
         }
@@ -119,7 +123,7 @@ final class TransactionalSink implements AutoCloseable {
                 throw new BatchAborted();
             } catch (KafkaException e) {
                 if (KafkaErrors.classify(e) == KafkaErrors.Kind.FATAL) {
-                    throw new FatalLoopError(KafkaErrors.describeFatal(stage, e), e);
+                    throw new FatalLoopError(KafkaErrors.describeFatal(stage, kafka, e), e);
                 }
                 throw new FatalLoopError(stage + " cannot start transactions: " + e.getMessage(), e);
             }

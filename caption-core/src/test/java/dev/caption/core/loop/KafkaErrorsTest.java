@@ -1,6 +1,9 @@
 package dev.caption.core.loop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.Map;
 
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -14,6 +17,8 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.junit.jupiter.api.Test;
+
+import dev.caption.core.kafka.KafkaSettings;
 
 class KafkaErrorsTest {
 
@@ -38,9 +43,22 @@ class KafkaErrorsTest {
 
     @Test
     void aFatalErrorIsOneLineSayingWhatHappened() {
-        assertEquals("llm could not authenticate: Authentication failed during authentication due to invalid credentials",
-                KafkaErrors.describeFatal("llm", new SaslAuthenticationException(
-                        "Authentication failed during authentication due to invalid credentials")));
-        assertEquals("encoder is not authorized: no", KafkaErrors.describeFatal("encoder", new GroupAuthorizationException("no")));
+        KafkaSettings scram = new KafkaSettings("broker:9093", Map.of("security.protocol", "SASL_SSL",
+                "sasl.mechanism", "SCRAM-SHA-512", "sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"caption-llm\" password=\"s3cret\";"));
+        String line = KafkaErrors.describeFatal("llm", scram, new SaslAuthenticationException(
+                "Authentication failed during authentication due to invalid credentials"));
+        assertEquals("llm could not authenticate as user caption-llm (SCRAM-SHA-512) over SASL_SSL to broker:9093: "
+                + "Authentication failed during authentication due to invalid credentials", line);
+        assertFalse(line.contains("s3cret"), line);
+        assertEquals("encoder is not authorized as no login over PLAINTEXT to localhost:9092: no",
+                KafkaErrors.describeFatal("encoder", KafkaSettings.of("localhost:9092"), new GroupAuthorizationException("no")));
+    }
+
+    @Test
+    void settingsNeverPrintTheirSecrets() {
+        KafkaSettings scram = new KafkaSettings("broker:9093", Map.of("sasl.jaas.config",
+                "x required username=\"u\" password=\"s3cret\";", "ssl.truststore.password", "t0psecret"));
+        assertFalse(scram.toString().contains("s3cret") || scram.toString().contains("t0psecret"), scram.toString());
     }
 }

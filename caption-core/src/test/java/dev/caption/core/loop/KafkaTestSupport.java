@@ -75,8 +75,16 @@ final class KafkaTestSupport {
 
         /** With {@code read_uncommitted}, it also shows records of aborted and open transactions. */
         CommittedReader(String bootstrap, String topic, String isolation) {
-            Map<String, Object> c = new HashMap<>();
-            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            this(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topic, isolation);
+        }
+
+        /** With any client properties (a secured cluster's login), read_committed. */
+        CommittedReader(Map<String, Object> client, String topic) {
+            this(client, topic, "read_committed");
+        }
+
+        private CommittedReader(Map<String, Object> client, String topic, String isolation) {
+            Map<String, Object> c = new HashMap<>(client);
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
             c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());

@@ -1,5 +1,7 @@
 package dev.caption.core.loop;
 
+import dev.caption.core.kafka.KafkaSettings;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,7 +30,7 @@ class TransactionalSinkTest {
 
     private final MockTime time = new MockTime(0, 0, 0);
     private final List<MockProducer<String, byte[]>> producers = new ArrayList<>();
-    private final TransactionalSink sink = new TransactionalSink("stage", () -> {
+    private final TransactionalSink sink = new TransactionalSink("stage", KafkaSettings.of("localhost:9092"), () -> {
         MockProducer<String, byte[]> p = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
         producers.add(p);
         return p;
@@ -81,20 +83,20 @@ class TransactionalSinkTest {
         FatalLoopError fenced = assertThrows(FatalLoopError.class, () -> sink.commit(records(), OFFSETS, GROUP));
         assertTrue(fenced.getMessage().startsWith("stage was fenced by another instance with its id"), fenced.getMessage());
 
-        TransactionalSink other = new TransactionalSink("stage", () -> {
+        TransactionalSink other = new TransactionalSink("stage", KafkaSettings.of("localhost:9092"), () -> {
             MockProducer<String, byte[]> p = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
             p.initTransactionException = new TopicAuthorizationException("Not authorized to access topics: [caption.captions]");
             return p;
         }, time, () -> false, Duration.ofMillis(100));
         FatalLoopError refused = assertThrows(FatalLoopError.class, () -> other.start(reason -> { }));
-        assertEquals("stage is not authorized: Not authorized to access topics: [caption.captions]", refused.getMessage());
+        assertEquals("stage is not authorized as no login over PLAINTEXT to localhost:9092: Not authorized to access topics: [caption.captions]", refused.getMessage());
     }
 
     @Test
     void startWaitsForTheCoordinatorWithBackoff() {
         List<String> waits = new ArrayList<>();
         int[] left = {3};
-        TransactionalSink slow = new TransactionalSink("stage", () -> new MockProducer<>(true, null, new StringSerializer(),
+        TransactionalSink slow = new TransactionalSink("stage", KafkaSettings.of("localhost:9092"), () -> new MockProducer<>(true, null, new StringSerializer(),
                 new ByteArraySerializer()) {
             @Override
             public void initTransactions() {
