@@ -13,6 +13,7 @@ import dev.caption.cli.models.EncodeCommand;
 import dev.caption.cli.models.EvalCommand;
 import dev.caption.cli.models.GenerateCommand;
 import dev.caption.cli.pipeline.DemoCommand;
+import dev.caption.cli.streams.AclsCommand;
 import dev.caption.cli.streams.BrokerCommand;
 import dev.caption.cli.streams.PublishCommand;
 import dev.caption.cli.streams.TailCommand;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             BrokerCommand.class,
             TopicsCommand.class,
+            AclsCommand.class,
             PublishCommand.class,
             TailCommand.class,
             DescribeCommand.class,
@@ -52,7 +54,7 @@ public final class CaptionCli {
     /** How the command list is grouped in the help. */
     private static final Map<String, List<String>> GROUPS = Map.of(
             "Pipeline:", List.of("demo"),
-            "Streams:", List.of("broker", "topics", "publish", "tail"),
+            "Streams:", List.of("broker", "topics", "acls", "publish", "tail"),
             "Models:", List.of("describe", "encode", "generate", "adapter", "bertscore", "eval"),
             "Training:", List.of("dataset", "train", "compare-adapters"),
             "Benchmarks:", List.of("bench"));

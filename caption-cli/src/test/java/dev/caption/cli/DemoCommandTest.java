@@ -1,9 +1,15 @@
 package dev.caption.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +49,33 @@ class DemoCommandTest {
                 + right + "/6")), run.out());
         for (String stage : List.of("encoder", "adapter", "llm", "eval", "end to end")) {
             assertTrue(lines.stream().anyMatch(l -> l.matches("demo \\[synthetic\\]: " + stage + " +\\d+ +\\d+ +6")), stage);
+        }
+        assertNoServiceLeftRunning();
+    }
+
+    @Test
+    void onTheSecuredBrokerEachServiceUnderItsOwnUserCaptionsAndScoresEverySampleAndNoPasswordIsLogged() throws Exception {
+        CliRun run = demo("demo", "--synthetic", "--secure", "--timeout", "PT5M");
+        assertEquals(0, run.status(), run.out() + run.err());
+        assertTrue(run.out().contains("summary: 6 images, 6 captions, 6 scored, 0 dead letters"), run.out());
+        String clients = run.out().lines().filter(l -> l.contains("(client files in ")).findFirst().orElseThrow()
+                .replaceAll(".*\\(client files in (.*)\\)$", "$1");
+        Path work = Path.of(clients).getParent().getParent().getParent();
+        Properties credentials = new Properties();
+        try (Reader in = Files.newBufferedReader(work.resolve("kafka/security/credentials.properties"))) {
+            credentials.load(in);
+        }
+        List<Path> logs;
+        try (Stream<Path> files = Files.list(work)) {
+            logs = files.filter(f -> f.toString().endsWith(".log")).toList();
+        }
+        assertEquals(4, logs.size(), logs.toString());
+        for (String key : credentials.stringPropertyNames()) {
+            String secret = credentials.getProperty(key);
+            assertFalse(run.out().contains(secret) || run.err().contains(secret), key + " printed by the demo");
+            for (Path log : logs) {
+                assertFalse(Files.readString(log).contains(secret), key + " in " + log);
+            }
         }
         assertNoServiceLeftRunning();
     }

@@ -1,5 +1,6 @@
 package dev.caption.service;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -13,6 +14,13 @@ public interface StageConfig {
     Topics topics();
 
     Loop loop();
+
+    /**
+     * A Kafka client properties file (a principal's login: SASL, TLS, and bootstrap servers when it has them),
+     * applied over {@code kafka.*}. The file {@code caption broker --secure} writes for each principal is taken as
+     * it is. Keeps secrets out of the command line and the environment.
+     */
+    Optional<Path> kafkaConfig();
 
     interface Topics {
         /** Prefix of every topic name. */

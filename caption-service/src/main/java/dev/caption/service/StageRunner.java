@@ -108,6 +108,15 @@ public class StageRunner {
     }
 
     private KafkaSettings settings() {
-        return KafkaSettings.fromClientConfig(kafkaConfig);
+        return kafkaSettings(kafkaConfig, config);
+    }
+
+    /**
+     * The Kafka settings of this service: {@code kafka.*}, then the {@code caption.kafka-config} file over them.
+     * Every client a service makes (batch loop, topic admin, Kafka Streams) starts from these.
+     */
+    public static KafkaSettings kafkaSettings(Map<String, Object> kafkaConfig, StageConfig config) {
+        KafkaSettings settings = KafkaSettings.fromClientConfig(kafkaConfig);
+        return config.kafkaConfig().map(settings::withFile).orElse(settings);
     }
 }

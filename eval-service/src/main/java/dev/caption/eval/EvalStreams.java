@@ -15,6 +15,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
@@ -25,6 +27,8 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 
 import dev.caption.core.kafka.KafkaSettings;
+import dev.caption.core.kafka.PipelineRole;
+import dev.caption.core.loop.KafkaErrors;
 import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
 import dev.caption.core.message.RunMetrics;
@@ -59,6 +63,7 @@ public class EvalStreams {
     private volatile SettledReadiness readiness;
     private volatile BertScorer scorer;
     private volatile String startupError;
+    private volatile KafkaSettings kafka;
 
     void start(@Observes StartupEvent event) {
         EvalConfig.Scorer s = config.scorer();
@@ -75,18 +80,21 @@ public class EvalStreams {
                 (System.nanoTime() - t0) / 1e9);
 
         Topics topics = StageRunner.topics(stage.topics());
+        // every kafka.* property and the caption.kafka-config file: a secured cluster needs its TLS and SASL
+        // settings for the topic admin client as much as for Kafka Streams
+        KafkaSettings kafka = StageRunner.kafkaSettings(kafkaConfig, stage);
+        this.kafka = kafka;
         Properties props = new Properties();
-        kafkaConfig.forEach(props::put);
+        props.putAll(kafka.clientConfig());
         if (stage.topics().create()) {
             try {
-                // with every kafka.* property: a secured cluster needs its TLS and SASL settings for the admin client too
-                TopicAdmin.ensure(KafkaSettings.fromClientConfig(kafkaConfig), topics);
+                TopicAdmin.ensure(kafka, topics);
             } catch (RuntimeException e) {
                 LOG.warnf("could not create the topics (%s); continuing with what exists", e.getMessage());
             }
         }
         props.put(StreamsConfig.APPLICATION_ID_CONFIG,
-                config.applicationId().orElse(topics.prefix() + "caption-eval"));
+                config.applicationId().orElse(PipelineRole.evalApplicationId(topics)));
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         config.stateDir().ifPresent(d -> props.put(StreamsConfig.STATE_DIR_CONFIG, d.toString()));
@@ -96,7 +104,7 @@ public class EvalStreams {
                 d -> deadLetters.record(d.key(), simpleName(d.errorClass()), d.reason(), d.originTopic(),
                         d.originPartition(), d.originOffset())), props);
         ks.setUncaughtExceptionHandler(e -> {
-            startupError = e.toString();
+            startupError = describe(e);
             LOG.error("eval topology failed", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
@@ -154,6 +162,16 @@ public class EvalStreams {
             it.forEachRemaining(kv -> out.add(kv.value));
         }
         return out;
+    }
+
+    /** A refused login or ACL as one line naming the principal (never its secret); anything else as it is. */
+    private String describe(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AuthenticationException || t instanceof AuthorizationException) {
+                return KafkaErrors.describeFatal(EvalTopology.STAGE, kafka, t);
+            }
+        }
+        return e.toString();
     }
 
     private static String simpleName(String className) {

@@ -152,7 +152,7 @@ public final class BenchPipelineCommand extends CaptionCommand {
             for (ShapesDataset.Sample s : samples) {
                 Files.write(dir.resolve(s.id() + ".png"), s.png());
             }
-            try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker.bootstrapServers(), m, "cpu",
+            try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker, m, "cpu",
                     Map.of("caption.loop.max-batch", Integer.toString(batch), "caption.eval.max-batch", Integer.toString(batch),
                             "caption.llm.max-new-tokens", Integer.toString(maxNewTokens)),
                     line -> err().println("bench pipeline: " + line));

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,6 +21,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
+import dev.caption.broker.BrokerSecurity;
 import dev.caption.broker.LocalKafkaBroker;
 import dev.caption.cli.CaptionCommand;
 import dev.caption.cli.DownloadProgress;
@@ -28,6 +30,8 @@ import dev.caption.cli.ReferenceFiles;
 import dev.caption.cli.SyntheticWorld;
 import dev.caption.cli.streams.Publisher;
 import dev.caption.core.kafka.KafkaSettings;
+import dev.caption.core.kafka.PipelineAcls;
+import dev.caption.core.kafka.PipelineRole;
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
@@ -79,6 +83,9 @@ public final class DemoCommand extends CaptionCommand {
     Duration timeout;
     @Option(names = "--keep-running", description = "Keep the broker and services up afterwards (Ctrl-C stops them).")
     boolean keepRunning;
+    @Option(names = "--secure", description = {"Run on a secured broker (SASL_SSL, SCRAM-SHA-512, ACLs): each service,",
+        "the publisher and the reader log in as their own user with least privilege."})
+    boolean secure;
 
     private String label = "demo";
 
@@ -107,12 +114,24 @@ public final class DemoCommand extends CaptionCommand {
         }
         LocalPipeline.requireBuilt(home);
 
-        say("starting a local Kafka broker (KRaft, single node)");
-        try (LocalKafkaBroker broker = LocalKafkaBroker.builder().build().start()) {
-            KafkaSettings settings = KafkaSettings.of(broker.bootstrapServers());
+        say("starting a local Kafka broker (KRaft, single node" + (secure ? ", SASL_SSL with ACLs" : "") + ")");
+        LocalKafkaBroker.Builder builder = LocalKafkaBroker.builder();
+        if (secure) {
+            builder.dataDir(work.resolve("kafka"))
+                    .secured(Arrays.stream(PipelineRole.values()).map(PipelineRole::defaultUser).toList());
+        }
+        try (LocalKafkaBroker broker = builder.build().start()) {
             Topics topics = Topics.defaults();
-            TopicAdmin.ensure(settings, topics);
-            try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker.bootstrapServers(), models, device,
+            KafkaSettings admin = settingsOf(broker, BrokerSecurity.ADMIN);
+            TopicAdmin.ensure(admin, topics);
+            if (secure) {
+                PipelineAcls.of(topics).apply(admin);
+                say("each service, the publisher and the reader log in as their own user (client files in "
+                        + broker.security().orElseThrow().clientConfigFile(BrokerSecurity.ADMIN).getParent() + ")");
+            }
+            KafkaSettings settings = settingsOf(broker, PipelineRole.PUBLISHER.defaultUser());
+            KafkaSettings reader = settingsOf(broker, PipelineRole.READER.defaultUser());
+            try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker, models, device,
                     Map.of(), this::say)) {
                 List<References> refList = refs == null ? List.of() : ReferenceFiles.read(refs);
                 Publisher.Result published;
@@ -124,7 +143,7 @@ public final class DemoCommand extends CaptionCommand {
                 say(published.summary(refCount));
                 Map<String, List<String>> refsById = new HashMap<>();
                 refList.forEach(r -> refsById.put(r.id(), r.references()));
-                watch(settings, topics, published.ids(), refsById);
+                watch(reader, topics, published.ids(), refsById);
                 if (keepRunning) {
                     say("broker on " + broker.bootstrapServers() + ", services up (logs in " + work + "); Ctrl-C stops them");
                     CountDownLatch forever = new CountDownLatch(1);
@@ -137,11 +156,15 @@ public final class DemoCommand extends CaptionCommand {
         return 0;
     }
 
+    private static KafkaSettings settingsOf(LocalKafkaBroker broker, String user) {
+        return KafkaSettings.fromClientConfig(broker.clientProperties(user));
+    }
+
     /** Prints captions, scores and dead letters as they arrive, until every image is accounted for. */
     private void watch(KafkaSettings settings, Topics topics, List<String> ids, Map<String, List<String>> refs) {
         Map<String, Object> c = new LinkedHashMap<>(settings.clientConfig());
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "caption-demo-" + System.nanoTime());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, PipelineRole.READER_GROUP_PREFIX + "demo-" + System.nanoTime());
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         Set<String> pending = new HashSet<>(ids);
         Set<String> unscored = new HashSet<>();

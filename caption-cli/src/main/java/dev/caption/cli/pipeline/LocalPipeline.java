@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import dev.caption.broker.LocalKafkaBroker;
 import dev.caption.cli.SyntheticWorld;
+import dev.caption.core.kafka.PipelineRole;
 
 /** The four services as separate processes against one broker, as `caption demo` and `caption bench pipeline` run them. */
 public final class LocalPipeline implements AutoCloseable {
@@ -30,17 +32,19 @@ public final class LocalPipeline implements AutoCloseable {
     private boolean closed;
 
     /**
-     * Starts encoder, adapter, llm and eval services and waits until each is ready; {@code log} hears each.
-     * {@code extra} properties go to every service, except {@code caption.<stage>.*} which go to that stage only.
+     * Starts encoder, adapter, llm and eval services against {@code broker} and waits until each is ready;
+     * {@code log} hears each. On a secured broker each service logs in as its own role's user, from the client
+     * file the broker wrote (caption.kafka-config: no secret on any command line). {@code extra} properties go to
+     * every service, except {@code caption.<stage>.*} which go to that stage only.
      */
-    public static LocalPipeline start(Path home, Path work, String bootstrap, Models m, String device, Map<String, String> extra,
-                               Consumer<String> log) throws Exception {
+    public static LocalPipeline start(Path home, Path work, LocalKafkaBroker broker, Models m, String device,
+                                      Map<String, String> extra, Consumer<String> log) throws Exception {
         LocalPipeline p = new LocalPipeline();
         Thread cleanup = new Thread(p::close);
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             Map<String, String> common = new LinkedHashMap<>();
-            common.put("kafka.bootstrap.servers", bootstrap);
+            common.put("kafka.bootstrap.servers", broker.bootstrapServers());
             common.put("caption.loop.max-wait", "PT0.05S");
             Map<String, Map<String, String>> props = new LinkedHashMap<>();
             props.put("encoder-service", Map.of("caption.encoder.model", m.clip(), "caption.loop.instance-id", "local-encoder"));
@@ -62,6 +66,9 @@ public final class LocalPipeline implements AutoCloseable {
                     }
                 });
                 all.putAll(e.getValue());
+                String role = e.getKey().replace("-service", "");
+                broker.security().ifPresent(sec -> all.put("caption.kafka-config",
+                        sec.clientConfigFile(PipelineRole.parse(role).defaultUser()).toString()));
                 p.add(ServiceProcess.start(home, e.getKey(), e.getKey(), all, work, "3g"));
             }
             for (ServiceProcess s : p.services()) {

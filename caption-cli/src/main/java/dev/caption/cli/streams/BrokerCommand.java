@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import dev.caption.broker.BrokerSecurity;
 import dev.caption.broker.LocalKafkaBroker;
 import dev.caption.core.kafka.KafkaSettings;
+import dev.caption.core.kafka.PipelineAcls;
+import dev.caption.core.kafka.PipelineRole;
 import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
 import picocli.CommandLine.Command;
@@ -39,13 +43,21 @@ public final class BrokerCommand extends CaptionCommand {
             description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--secure", description = {"SASL_SSL (TLS, SCRAM-SHA-512) and ACLs: a user per role with least",
+        "privilege, and a client properties file for each in DIR/security/clients (default data: ~/.caption/kafka-secure)."})
+    boolean secure;
+
     @Override
     public Integer call() throws Exception {
-        Path dir = data != null ? data : Path.of(System.getProperty("user.home"), ".caption", "kafka");
+        Path dir = data != null ? data : Path.of(System.getProperty("user.home"), ".caption", secure ? "kafka-secure" : "kafka");
         int controller = controllerPort != null ? controllerPort : port + 1;
         requireFree(port, "--port");
         requireFree(controller, "--controller-port");
-        LocalKafkaBroker broker = LocalKafkaBroker.builder().dataDir(dir).port(port).controllerPort(controller).build();
+        LocalKafkaBroker.Builder builder = LocalKafkaBroker.builder().dataDir(dir).port(port).controllerPort(controller);
+        if (secure) {
+            builder.secured(Arrays.stream(PipelineRole.values()).map(PipelineRole::defaultUser).toList());
+        }
+        LocalKafkaBroker broker = builder.build();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             err().println("caption broker: stopping…");
@@ -54,10 +66,20 @@ public final class BrokerCommand extends CaptionCommand {
         }, "broker-shutdown"));
         broker.start();
         String topicsLine = "";
+        KafkaSettings admin = KafkaSettings.fromClientConfig(broker.clientProperties(BrokerSecurity.ADMIN));
+        Topics topics = Topics.withPrefix(topicPrefix).withPartitions(partitions);
         if (!noTopics) {
-            Topics topics = Topics.withPrefix(topicPrefix).withPartitions(partitions);
-            TopicAdmin.Report report = TopicAdmin.ensure(KafkaSettings.of(broker.bootstrapServers()), topics);
+            TopicAdmin.Report report = TopicAdmin.ensure(admin, topics);
             topicsLine = "; topics: " + report.created().size() + " created, " + report.existing().size() + " existing";
+        }
+        if (secure) {
+            PipelineAcls.of(topics).apply(admin);
+            BrokerSecurity security = broker.security().orElseThrow();
+            out().println("caption broker: SASL_SSL (SCRAM-SHA-512) with ACLs; client properties per user, for --kafka-config "
+                    + "and the services' caption.kafka-config:");
+            for (String user : security.users()) {
+                out().println("  " + String.format("%-20s", user) + security.clientConfigFile(user));
+            }
         }
         out().println("caption broker: Kafka ready on " + broker.bootstrapServers() + " (data in " + dir + ")"
                 + topicsLine + ". Ctrl-C stops it.");

@@ -29,7 +29,8 @@ public final class TopicReplay {
         Map<String, Object> c = new LinkedHashMap<>(settings.clientConfig());
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "caption-" + purpose + "-" + UUID.randomUUID());
+        // no group: partitions are assigned and nothing is committed, so a reader needs no group ACL
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, "caption-" + purpose + "-" + UUID.randomUUID());
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, topics.maxRecordBytes());
         return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     }
