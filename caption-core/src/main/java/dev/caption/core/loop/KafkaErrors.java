@@ -47,15 +47,16 @@ public final class KafkaErrors {
     }
 
     /**
-     * One line for a fatal error: who was refused ({@code kafka}'s principal, listener and servers, never a secret)
-     * and what the cluster said.
+     * One line for a fatal error: what the cluster said, and for a refused login or ACL who was refused
+     * ({@code kafka}'s principal, listener and servers, never a secret).
      */
     public static String describeFatal(String stage, KafkaSettings kafka, Throwable error) {
-        String what = error instanceof AuthenticationException ? "could not authenticate"
-                : error instanceof AuthorizationException ? "is not authorized"
+        String as = " as " + kafka.identity();
+        String what = error instanceof AuthenticationException ? "could not authenticate" + as
+                : error instanceof AuthorizationException ? "is not authorized" + as
                 : error instanceof ProducerFencedException || error instanceof FencedInstanceIdException
                         ? "was fenced by another instance with its id"
                 : "was refused by the cluster";
-        return stage + " " + what + " as " + kafka.identity() + ": " + error.getMessage();
+        return stage + " " + what + ": " + error.getMessage();
     }
 }
