@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +29,7 @@ class SecuredPublishAndTailTest {
     @BeforeAll
     static void start() {
         broker = LocalKafkaBroker.builder()
-                .secured(Arrays.stream(PipelineRole.values()).map(PipelineRole::defaultUser).toList()).build().start();
+                .secured(PipelineRole.defaultUsers()).build().start();
         security = broker.security().orElseThrow();
     }
 

@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -28,12 +27,11 @@ import dev.caption.cli.DownloadProgress;
 import dev.caption.cli.ImageInputs;
 import dev.caption.cli.ReferenceFiles;
 import dev.caption.cli.SyntheticWorld;
+import dev.caption.cli.streams.LocalBrokers;
 import dev.caption.cli.streams.Publisher;
 import dev.caption.core.kafka.KafkaSettings;
-import dev.caption.core.kafka.PipelineAcls;
 import dev.caption.core.kafka.PipelineRole;
 import dev.caption.core.kafka.Topic;
-import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
 import dev.caption.core.message.Caption;
 import dev.caption.core.message.CaptionHeaders;
@@ -115,22 +113,21 @@ public final class DemoCommand extends CaptionCommand {
         LocalPipeline.requireBuilt(home);
 
         say("starting a local Kafka broker (KRaft, single node" + (secure ? ", SASL_SSL with ACLs" : "") + ")");
-        LocalKafkaBroker.Builder builder = LocalKafkaBroker.builder();
+        // a secured broker keeps its data (and the users' client files) beside the service logs; a plaintext one
+        // runs in a temporary directory
+        LocalKafkaBroker.Builder builder = LocalBrokers.builder(secure);
         if (secure) {
-            builder.dataDir(work.resolve("kafka"))
-                    .secured(Arrays.stream(PipelineRole.values()).map(PipelineRole::defaultUser).toList());
+            builder.dataDir(work.resolve("kafka"));
         }
         try (LocalKafkaBroker broker = builder.build().start()) {
             Topics topics = Topics.defaults();
-            KafkaSettings admin = settingsOf(broker, BrokerSecurity.ADMIN);
-            TopicAdmin.ensure(admin, topics);
+            LocalBrokers.prepare(broker, topics, true);
             if (secure) {
-                PipelineAcls.of(topics).apply(admin);
                 say("each service, the publisher and the reader log in as their own user (client files in "
                         + broker.security().orElseThrow().clientConfigFile(BrokerSecurity.ADMIN).getParent() + ")");
             }
-            KafkaSettings settings = settingsOf(broker, PipelineRole.PUBLISHER.defaultUser());
-            KafkaSettings reader = settingsOf(broker, PipelineRole.READER.defaultUser());
+            KafkaSettings settings = LocalBrokers.settings(broker, PipelineRole.PUBLISHER.defaultUser());
+            KafkaSettings reader = LocalBrokers.settings(broker, PipelineRole.READER.defaultUser());
             try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker, models, device,
                     Map.of(), this::say)) {
                 List<References> refList = refs == null ? List.of() : ReferenceFiles.read(refs);
@@ -154,10 +151,6 @@ public final class DemoCommand extends CaptionCommand {
             }
         }
         return 0;
-    }
-
-    private static KafkaSettings settingsOf(LocalKafkaBroker broker, String user) {
-        return KafkaSettings.fromClientConfig(broker.clientProperties(user));
     }
 
     /** Prints captions, scores and dead letters as they arrive, until every image is accounted for. */

@@ -4,15 +4,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import dev.caption.broker.BrokerSecurity;
 import dev.caption.broker.LocalKafkaBroker;
-import dev.caption.core.kafka.KafkaSettings;
-import dev.caption.core.kafka.PipelineAcls;
-import dev.caption.core.kafka.PipelineRole;
 import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
 import picocli.CommandLine.Command;
@@ -53,11 +49,7 @@ public final class BrokerCommand extends CaptionCommand {
         int controller = controllerPort != null ? controllerPort : port + 1;
         requireFree(port, "--port");
         requireFree(controller, "--controller-port");
-        LocalKafkaBroker.Builder builder = LocalKafkaBroker.builder().dataDir(dir).port(port).controllerPort(controller);
-        if (secure) {
-            builder.secured(Arrays.stream(PipelineRole.values()).map(PipelineRole::defaultUser).toList());
-        }
-        LocalKafkaBroker broker = builder.build();
+        LocalKafkaBroker broker = LocalBrokers.builder(secure).dataDir(dir).port(port).controllerPort(controller).build();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             err().println("caption broker: stopping…");
@@ -66,14 +58,12 @@ public final class BrokerCommand extends CaptionCommand {
         }, "broker-shutdown"));
         broker.start();
         String topicsLine = "";
-        KafkaSettings admin = KafkaSettings.fromClientConfig(broker.clientProperties(BrokerSecurity.ADMIN));
-        Topics topics = Topics.withPrefix(topicPrefix).withPartitions(partitions);
-        if (!noTopics) {
-            TopicAdmin.Report report = TopicAdmin.ensure(admin, topics);
+        TopicAdmin.Report report = LocalBrokers.prepare(broker, Topics.withPrefix(topicPrefix).withPartitions(partitions),
+                !noTopics);
+        if (report != null) {
             topicsLine = "; topics: " + report.created().size() + " created, " + report.existing().size() + " existing";
         }
         if (secure) {
-            PipelineAcls.of(topics).apply(admin);
             BrokerSecurity security = broker.security().orElseThrow();
             out().println("caption broker: SASL_SSL (SCRAM-SHA-512) with ACLs; client properties per user, for --kafka-config "
                     + "and the services' caption.kafka-config:");

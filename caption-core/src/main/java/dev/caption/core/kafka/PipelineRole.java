@@ -1,5 +1,6 @@
 package dev.caption.core.kafka;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -46,6 +47,11 @@ public enum PipelineRole {
     /** The default SCRAM user / principal name: {@code caption-encoder} ... */
     public String defaultUser() {
         return "caption-" + shortName();
+    }
+
+    /** Every role's default user, in role order: the users a secured local broker is made with. */
+    public static List<String> defaultUsers() {
+        return Arrays.stream(values()).map(PipelineRole::defaultUser).toList();
     }
 
     public List<Topic> reads() {

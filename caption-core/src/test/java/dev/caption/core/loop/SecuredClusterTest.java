@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,7 +58,7 @@ class SecuredClusterTest {
     @BeforeAll
     static void start() {
         broker = LocalKafkaBroker.builder()
-                .secured(Arrays.stream(PipelineRole.values()).map(PipelineRole::defaultUser).toList())
+                .secured(PipelineRole.defaultUsers())
                 .build().start();
         KafkaSettings admin = settings(BrokerSecurity.ADMIN);
         TopicAdmin.ensure(admin, TOPICS);
@@ -233,6 +232,7 @@ class SecuredClusterTest {
         Map<String, Object> c = new HashMap<>(settings(role).clientConfig());
         c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);   // nothing to commit: only the refusal is wanted
         return c;
     }
 
