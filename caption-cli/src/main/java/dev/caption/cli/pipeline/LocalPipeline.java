@@ -58,17 +58,17 @@ public final class LocalPipeline implements AutoCloseable {
             props.put("eval-service", eval);
             for (Map.Entry<String, Map<String, String>> e : props.entrySet()) {
                 Map<String, String> all = new LinkedHashMap<>(common);
+                String stage = e.getKey().replace("-service", "");
                 // caption.<stage>.* goes to its own service only: Quarkus refuses properties no mapping claims
-                String own = "caption." + e.getKey().replace("-service", "") + ".";
+                String own = "caption." + stage + ".";
                 extra.forEach((k, v) -> {
                     if (k.startsWith(own) || !k.matches("caption\\.(encoder|adapter|llm|eval)\\..*")) {
                         all.put(k, v);
                     }
                 });
                 all.putAll(e.getValue());
-                String role = e.getKey().replace("-service", "");
                 broker.security().ifPresent(sec -> all.put("caption.kafka-config",
-                        sec.clientConfigFile(PipelineRole.parse(role).defaultUser()).toString()));
+                        sec.clientConfigFile(PipelineRole.parse(stage).defaultUser()).toString()));
                 p.add(ServiceProcess.start(home, e.getKey(), e.getKey(), all, work, "3g"));
             }
             for (ServiceProcess s : p.services()) {
