@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
@@ -123,10 +124,22 @@ public final class PipelineAcls {
         return b;
     }
 
-    /** Creates {@link #all()} on the cluster {@code admin} reaches (with rights to alter ACLs); existing ones stay. */
+    /**
+     * Creates {@link #all()} on the cluster {@code admin} reaches (with rights to alter ACLs); existing ones stay.
+     * Returns once the broker answering lists them all: the controller commits new ACLs before brokers apply them,
+     * so a client starting right after creation could otherwise still be refused.
+     */
     public void apply(KafkaSettings admin) {
+        List<AclBinding> wanted = all();
         try (Admin client = Admin.create(admin.clientConfig())) {
-            client.createAcls(all()).all().get(60, TimeUnit.SECONDS);
+            client.createAcls(wanted).all().get(60, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!client.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS).containsAll(wanted)) {
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("the ACLs were created but the broker did not list them within 60 s");
+                }
+                Thread.sleep(50);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating ACLs", e);
