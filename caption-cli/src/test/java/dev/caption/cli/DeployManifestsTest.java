@@ -12,7 +12,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.acl.AclBinding;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +28,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
+import dev.caption.cli.streams.StrimziUsers;
+import dev.caption.core.kafka.PipelineAcls;
+import dev.caption.core.kafka.PipelineRole;
 import dev.caption.core.kafka.Topic;
+import dev.caption.core.kafka.Topics;
 
 /**
  * deploy/ cannot run here (no Docker, no Kubernetes), so this checks what can be checked: every file parses, and
@@ -57,17 +69,27 @@ class DeployManifestsTest {
     /** Read by libtorch, not by Quarkus: every service runs a model, so every one sets it. */
     private static final String ALLOCATOR = "THP_MEM_ALLOC_ENABLE";
 
+    /** Every property name a Kafka client takes: kafka.* are handed to the clients as they are. */
+    private static final Set<String> CLIENT_PROPERTIES = Stream.of(ConsumerConfig.configNames(),
+            ProducerConfig.configNames(), AdminClientConfig.configNames()).flatMap(Set::stream).collect(Collectors.toSet());
+
     /**
      * Quarkus' environment-variable mapping (CAPTION_EVAL_STATE_DIR is caption.eval.state-dir) onto a property the
-     * service's application.properties sets; caption.topics.* are caption-service's StageConfig, defaulted in code.
+     * service's application.properties sets; caption.topics.* and caption.loop.* are caption-service's StageConfig,
+     * defaulted in code; KAFKA_* are Kafka client properties (the kafka client extension lower-cases them and turns
+     * _ into .), so each must be one a client knows.
      */
     private static boolean configures(Properties p, String env) {
         if (env.equals(ALLOCATOR)) {
             return true;
         }
         String dotted = env.toLowerCase(Locale.ROOT).replace('_', '.');
+        if (dotted.startsWith("kafka.")) {
+            return CLIENT_PROPERTIES.contains(dotted.substring("kafka.".length()));
+        }
         return p.stringPropertyNames().stream().anyMatch(k -> k.replace('-', '.').equals(dotted))
-                || dotted.equals("caption.topics.partitions") || dotted.equals("caption.topics.create");
+                || dotted.equals("caption.topics.partitions") || dotted.equals("caption.topics.create")
+                || dotted.equals("caption.loop.instance.id");
     }
 
     @Test
@@ -107,12 +129,26 @@ class DeployManifestsTest {
                 topics.get(Topic.CAPTIONS.baseName()).get("partitions").asInt(), "references and captions co-partitioned");
     }
 
+    /** The service's workload: the first StatefulSet or Deployment in its file. */
+    private static JsonNode workload(String service) throws Exception {
+        return yaml(DEPLOY.resolve("k8s/" + service + ".yaml")).stream()
+                .filter(d -> Set.of("StatefulSet", "Deployment").contains(d.get("kind").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError(service + " has no StatefulSet or Deployment"));
+    }
+
+    private static JsonNode env(JsonNode container, String name) {
+        for (JsonNode e : container.get("env")) {
+            if (e.get("name").asText().equals(name)) {
+                return e;
+            }
+        }
+        throw new AssertionError(container.get("name").asText() + " does not set " + name);
+    }
+
     @Test
-    void kubernetesDeploymentsProbeTheHealthEndpointsOnTheServicesPorts() throws Exception {
+    void kubernetesWorkloadsProbeTheHealthEndpointsOnTheServicesPorts() throws Exception {
         for (String s : SERVICES) {
-            JsonNode d = yaml(DEPLOY.resolve("k8s/" + s + ".yaml")).get(0);
-            assertEquals("Deployment", d.get("kind").asText());
-            JsonNode c = d.get("spec").get("template").get("spec").get("containers").get(0);
+            JsonNode c = workload(s).at("/spec/template/spec/containers/0");
             Properties p = properties(s);
             int port = Integer.parseInt(p.getProperty("quarkus.http.port"));
             assertEquals(port, c.get("ports").get(0).get("containerPort").asInt(), s);
@@ -121,31 +157,155 @@ class DeployManifestsTest {
             assertEquals(port, c.get("readinessProbe").get("httpGet").get("port").asInt());
             assertEquals(port, c.get("livenessProbe").get("httpGet").get("port").asInt());
             assertTrue(c.get("image").asText().startsWith("caption/" + s + ":0.1.0"), s + " image");
-            boolean hugePages = false;
             for (JsonNode env : c.get("env")) {
-                assertTrue(configures(p, env.get("name").asText()), s + ": " + env.get("name").asText());
-                hugePages |= env.get("name").asText().equals(ALLOCATOR) && env.get("value").asText().equals("1");
+                assertTrue(configures(p, env.get("name").asText()), s + ": " + env.get("name").asText()
+                        + " configures nothing in application.properties, StageConfig or the Kafka clients");
             }
-            assertTrue(hugePages, s + " runs libtorch with huge pages (" + ALLOCATOR + "=1)");
+            assertEquals("1", env(c, ALLOCATOR).get("value").asText(), s + " runs libtorch with huge pages");
         }
-        JsonNode llm = yaml(DEPLOY.resolve("k8s/llm-service.yaml")).get(0);
+        JsonNode llm = workload("llm-service");
         assertEquals(1, llm.at("/spec/template/spec/containers/0/resources/limits").get("nvidia.com/gpu").asInt());
     }
 
     @Test
-    void kedaScalesTheLlmServiceOnItsConsumerGroupsLagUpToThePartitionCount() throws Exception {
-        JsonNode so = yaml(DEPLOY.resolve("k8s/keda-llm-service.yaml")).get(0);
-        assertEquals("ScaledObject", so.get("kind").asText());
+    void batchLoopStagesAreStatefulSetsWhosePodNameIsTheirInstanceId() throws Exception {
+        for (String s : List.of("encoder-service", "adapter-service", "llm-service")) {
+            JsonNode w = workload(s);
+            assertEquals("StatefulSet", w.get("kind").asText(), s + ": a restarted replica keeps its name and fences at once");
+            String governing = w.at("/spec/serviceName").asText();
+            assertTrue(yaml(DEPLOY.resolve("k8s/" + s + ".yaml")).stream().anyMatch(d -> d.get("kind").asText().equals("Service")
+                    && d.at("/metadata/name").asText().equals(governing) && d.at("/spec/clusterIP").asText().equals("None")),
+                    s + " has its headless governing Service " + governing);
+            JsonNode id = env(w.at("/spec/template/spec/containers/0"), "CAPTION_LOOP_INSTANCE_ID");
+            assertEquals("metadata.name", id.at("/valueFrom/fieldRef/fieldPath").asText(), s);
+        }
+    }
+
+    private static JsonNode kafkaCluster() throws Exception {
+        return yaml(DEPLOY.resolve("k8s/kafka.yaml")).stream().filter(d -> d.get("kind").asText().equals("Kafka"))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void theStrimziClusterHasOnlyATlsScramListenerAndSimpleAuthorization() throws Exception {
+        JsonNode kafka = kafkaCluster().at("/spec/kafka");
+        assertEquals("simple", kafka.at("/authorization/type").asText());
+        assertTrue(kafka.path("config").path("allow.everyone.if.no.acl.found").asText("false").equals("false"));
+        assertEquals(1, kafka.get("listeners").size(), "one client listener");
+        JsonNode listener = kafka.get("listeners").get(0);
+        assertTrue(listener.get("tls").asBoolean(), "TLS");
+        assertEquals("scram-sha-512", listener.at("/authentication/type").asText());
+        assertTrue(kafkaCluster().at("/spec/entityOperator").has("userOperator"), "the User Operator makes the users' Secrets");
+    }
+
+    /** The ACLs of a KafkaUser, or of a role's bindings, as comparable lines: type name pattern operation. */
+    private static Set<String> strimziAcls(JsonNode user) {
+        Set<String> acls = new TreeSet<>();
+        for (JsonNode rule : user.at("/spec/authorization/acls")) {
+            assertEquals("*", rule.path("host").asText("*"));
+            assertTrue(!rule.has("type") || rule.get("type").asText().equals("allow"), "allow rules only");
+            for (JsonNode op : rule.get("operations")) {
+                acls.add(rule.at("/resource/type").asText() + " " + rule.at("/resource/name").asText() + " "
+                        + rule.at("/resource/patternType").asText("literal") + " " + op.asText());
+            }
+        }
+        return acls;
+    }
+
+    private static Set<String> strimziAcls(List<AclBinding> bindings) {
+        return bindings.stream().map(b -> StrimziUsers.resourceType(b.pattern().resourceType()) + " " + b.pattern().name()
+                + " " + (b.pattern().patternType().name().equals("PREFIXED") ? "prefix" : "literal") + " "
+                + StrimziUsers.operation(b.entry().operation())).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    @Test
+    void eachRolesKafkaUserHasScramAndExactlyTheAclsTheCodeNeeds() throws Exception {
+        PipelineAcls acls = PipelineAcls.of(Topics.defaults());
+        Map<String, JsonNode> users = new HashMap<>();
+        for (JsonNode d : yaml(DEPLOY.resolve("k8s/users.yaml"))) {
+            assertEquals("KafkaUser", d.get("kind").asText());
+            assertEquals(kafkaCluster().at("/metadata/name").asText(), d.at("/metadata/labels/strimzi.io~1cluster").asText());
+            users.put(d.at("/metadata/name").asText(), d);
+        }
+        assertEquals(PipelineRole.values().length, users.size(), "one user per role: " + users.keySet());
+        for (PipelineRole role : PipelineRole.values()) {
+            JsonNode user = users.get(acls.user(role));
+            assertTrue(user != null, "no KafkaUser " + acls.user(role) + " for the " + role.shortName() + " role");
+            assertEquals("scram-sha-512", user.at("/spec/authentication/type").asText(), role.shortName());
+            assertEquals("simple", user.at("/spec/authorization/type").asText(), role.shortName());
+            assertEquals(strimziAcls(acls.bindings(role)), strimziAcls(user), role.shortName() + "'s ACLs");
+        }
+    }
+
+    @Test
+    void eachServiceLogsInAsItsRolesUserOverTheScramListenerTrustingTheClusterCa() throws Exception {
+        PipelineAcls acls = PipelineAcls.of(Topics.defaults());
+        JsonNode kafka = kafkaCluster();
+        JsonNode listener = kafka.at("/spec/kafka/listeners/0");
+        String bootstrap = kafka.at("/metadata/name").asText() + "-kafka-bootstrap:" + listener.get("port").asInt();
+        String caSecret = kafka.at("/metadata/name").asText() + "-cluster-ca-cert";
+        for (String s : SERVICES) {
+            JsonNode pod = workload(s).at("/spec/template/spec");
+            JsonNode c = pod.at("/containers/0");
+            assertEquals(bootstrap, env(c, "KAFKA_BOOTSTRAP_SERVERS").get("value").asText(), s);
+            assertEquals("SASL_SSL", env(c, "KAFKA_SECURITY_PROTOCOL").get("value").asText(), s);
+            assertEquals(listener.at("/authentication/type").asText(),
+                    env(c, "KAFKA_SASL_MECHANISM").get("value").asText().toLowerCase(Locale.ROOT), s);
+            JsonNode jaas = env(c, "KAFKA_SASL_JAAS_CONFIG").at("/valueFrom/secretKeyRef");
+            assertEquals(acls.user(PipelineRole.parse(STAGES.get(s))), jaas.get("name").asText(), s + " logs in as its role's user");
+            assertEquals("sasl.jaas.config", jaas.get("key").asText(), s);
+            assertEquals("PEM", env(c, "KAFKA_SSL_TRUSTSTORE_TYPE").get("value").asText(), s);
+            Path truststore = Path.of(env(c, "KAFKA_SSL_TRUSTSTORE_LOCATION").get("value").asText());
+            String volume = null;
+            for (JsonNode m : c.get("volumeMounts")) {
+                if (truststore.startsWith(m.get("mountPath").asText())) {
+                    volume = m.get("name").asText();
+                }
+            }
+            assertTrue(volume != null, s + ": nothing is mounted at " + truststore);
+            boolean fromCa = false;
+            for (JsonNode v : pod.get("volumes")) {
+                fromCa |= v.get("name").asText().equals(volume) && v.at("/secret/secretName").asText().equals(caSecret);
+            }
+            assertTrue(fromCa, s + ": " + truststore + " comes from the cluster CA Secret " + caSecret);
+        }
+    }
+
+    @Test
+    void kedaScalesTheLlmServiceOnItsConsumerGroupsLagUpToThePartitionCountAsTheLlmUser() throws Exception {
+        List<JsonNode> docs = yaml(DEPLOY.resolve("k8s/keda-llm-service.yaml"));
+        JsonNode so = docs.stream().filter(d -> d.get("kind").asText().equals("ScaledObject")).findFirst().orElseThrow();
         assertEquals("llm-service", so.at("/spec/scaleTargetRef/name").asText());
+        assertEquals(workload("llm-service").get("kind").asText(), so.at("/spec/scaleTargetRef/kind").asText());
         JsonNode trigger = so.at("/spec/triggers/0");
         assertEquals("kafka", trigger.get("type").asText());
         // the batch loop's default group is caption-<stage>
-        assertEquals("caption-" + STAGES.get("llm-service"), trigger.at("/metadata/consumerGroup").asText());
+        String group = PipelineRole.stageGroupId(STAGES.get("llm-service"));
+        assertEquals(group, trigger.at("/metadata/consumerGroup").asText());
         assertEquals(Topic.PREFIXES.baseName(), trigger.at("/metadata/topic").asText());
         int partitions = yaml(DEPLOY.resolve("k8s/topics.yaml")).stream()
                 .filter(d -> d.at("/spec/topicName").asText().equals(Topic.PREFIXES.baseName()))
                 .findFirst().orElseThrow().at("/spec/partitions").asInt();
         assertTrue(so.at("/spec/maxReplicaCount").asInt() <= partitions, "no more replicas than partitions");
+
+        JsonNode kafka = kafkaCluster();
+        assertEquals(kafka.at("/metadata/name").asText() + "-kafka-bootstrap:" + kafka.at("/spec/kafka/listeners/0/port").asInt(),
+                trigger.at("/metadata/bootstrapServers").asText());
+        String authName = trigger.at("/authenticationRef/name").asText();
+        JsonNode auth = docs.stream().filter(d -> d.get("kind").asText().equals("TriggerAuthentication")
+                && d.at("/metadata/name").asText().equals(authName)).findFirst().orElseThrow();
+        Map<String, JsonNode> params = new HashMap<>();
+        auth.at("/spec/secretTargetRef").forEach(r -> params.put(r.get("parameter").asText(), r));
+        String llmUser = PipelineAcls.of(Topics.defaults()).user(PipelineRole.LLM);
+        assertEquals(llmUser, params.get("password").get("name").asText(), "the password of the llm user's Secret");
+        assertEquals(kafka.at("/metadata/name").asText() + "-cluster-ca-cert", params.get("ca").get("name").asText());
+        JsonNode login = docs.stream().filter(d -> d.get("kind").asText().equals("Secret")
+                && d.at("/metadata/name").asText().equals(params.get("username").get("name").asText())).findFirst().orElseThrow();
+        assertEquals(llmUser, login.at("/stringData/username").asText());
+        assertEquals("scram_sha512", login.at("/stringData/sasl").asText());
+        assertEquals("enable", login.at("/stringData/tls").asText());
+        // describing a group's offsets needs DESCRIBE on it, which READ implies
+        assertTrue(strimziAcls(PipelineAcls.of(Topics.defaults()).bindings(PipelineRole.LLM)).contains("group " + group + " literal Read"));
     }
 
     @Test

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
         description = {"Grant the pipeline's least-privilege ACLs on a cluster, one principal per role.",
             "Roles: encoder, adapter, llm, eval (the services), publisher (images and references in) and reader",
             "(everything the pipeline writes). Prints each grant. Run it with an administrator's --kafka-config;",
-            "existing grants are kept. --dry-run prints without granting."})
+            "existing grants are kept. --dry-run prints without granting. --strimzi prints them as Strimzi",
+            "KafkaUser resources instead (SCRAM-SHA-512, authorization: simple), for the User Operator to apply."})
 public final class AclsCommand extends CaptionCommand {
 
     @Mixin
@@ -34,6 +35,17 @@ public final class AclsCommand extends CaptionCommand {
     @Option(names = "--dry-run", description = "Print the grants only.")
     boolean dryRun;
 
+    @Option(names = "--strimzi", description = "Print a Strimzi KafkaUser per role instead of granting.")
+    boolean strimzi;
+
+    @Option(names = "--namespace", defaultValue = "caption", paramLabel = "NS",
+            description = "With --strimzi: the KafkaUsers' namespace (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = "--cluster", defaultValue = "caption-kafka", paramLabel = "NAME",
+            description = "With --strimzi: the Strimzi Kafka cluster's name (default: ${DEFAULT-VALUE}).")
+    String cluster;
+
     @Override
     public Integer call() {
         PipelineAcls acls = PipelineAcls.of(kafka.topics());
@@ -42,6 +54,11 @@ public final class AclsCommand extends CaptionCommand {
         }
         if (evalApplicationId != null) {
             acls = acls.withEvalApplicationId(evalApplicationId);
+        }
+        if (strimzi) {
+            out().print(StrimziUsers.yaml(acls, namespace, cluster));
+            out().flush();
+            return 0;
         }
         if (!dryRun) {
             acls.apply(kafka.settings());
