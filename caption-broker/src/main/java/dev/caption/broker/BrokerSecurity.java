@@ -51,9 +51,9 @@ public final class BrokerSecurity {
 
     /**
      * Loads the identities of {@code dataDir}, making passwords for {@code users} not seen before (and the TLS
-     * files, on first use).
+     * files, on first use, for a broker that clients reach as {@code host}).
      */
-    static BrokerSecurity open(Path dataDir, List<String> users) {
+    static BrokerSecurity open(Path dataDir, List<String> users, String host) {
         Path dir = directoryOf(dataDir);
         Path credentials = dir.resolve("credentials.properties");
         try {
@@ -88,7 +88,8 @@ public final class BrokerSecurity {
             stored.stringPropertyNames().stream().filter(k -> k.startsWith(USER))
                     .forEach(k -> passwords.put(k.substring(USER.length()), stored.getProperty(k)));
             BrokerSecurity security = new BrokerSecurity(dir, passwords, stored.getProperty(KEYSTORE_PASSWORD));
-            LocalCertificates.ensure(security.caCertificate(), security.keystore(), security.keystorePassword.toCharArray());
+            LocalCertificates.ensure(security.caCertificate(), security.keystore(), security.keystorePassword.toCharArray(),
+                    host);
             return security;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the broker's security files in " + dir, e);

@@ -52,6 +52,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private final int controllerPort;
     private final int messageMaxBytes;
     private final Map<String, String> overrides;
+    private final String host;
+    private final String listenAddress;
     private final BrokerSecurity security;
     private KafkaRaftServer server;
 
@@ -66,6 +68,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
         }
         this.messageMaxBytes = builder.messageMaxBytes;
         this.overrides = Map.copyOf(builder.overrides);
+        this.host = builder.host;
+        this.listenAddress = builder.listenAddress != null ? builder.listenAddress : builder.host;
         Path securityDir = BrokerSecurity.directoryOf(dataDir);
         if (builder.scramUsers == null && Files.isDirectory(securityDir)) {
             throw new IllegalStateException("the broker in " + dataDir + " was formatted secured (SASL_SSL, ACLs): "
@@ -76,7 +80,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("the broker in " + dataDir + " was formatted without security: "
                     + "a secured broker needs a new data directory (--data)");
         }
-        this.security = builder.scramUsers == null ? null : BrokerSecurity.open(dataDir, builder.scramUsers);
+        this.security = builder.scramUsers == null ? null : BrokerSecurity.open(dataDir, builder.scramUsers, host);
     }
 
     public static Builder builder() {
@@ -114,8 +118,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
         return server != null;
     }
 
+    /** Where clients reach the broker: its {@link Builder#host host} and port. */
     public String bootstrapServers() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
     }
 
     public int port() {
@@ -159,8 +164,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         String listener = security != null ? BrokerSecurity.LISTENER : "PLAINTEXT";
-        p.put("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", listener + "://127.0.0.1:" + port);
+        p.put("listeners", listener + "://" + listenAddress + ":" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", listener + "://" + host + ":" + port);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", listener);
         p.put("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
@@ -298,6 +303,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
         private int messageMaxBytes = DEFAULT_MESSAGE_MAX_BYTES;
         private final LinkedHashMap<String, String> overrides = new LinkedHashMap<>();
         private List<String> scramUsers;
+        private String host = "127.0.0.1";
+        private String listenAddress;
 
         private Builder() {
         }
@@ -331,6 +338,22 @@ public final class LocalKafkaBroker implements AutoCloseable {
          */
         public Builder secured(List<String> users) {
             this.scramUsers = List.copyOf(users);
+            return this;
+        }
+
+        /**
+         * The name clients reach the broker by (default 127.0.0.1): the advertised listener, the bootstrap servers
+         * of the client files, and on a secured broker a name in its certificate. {@code kafka} in a Compose network,
+         * say.
+         */
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        /** The address the client listener binds (default: the host); 0.0.0.0 for every interface. */
+        public Builder listenAddress(String address) {
+            this.listenAddress = address;
             return this;
         }
 

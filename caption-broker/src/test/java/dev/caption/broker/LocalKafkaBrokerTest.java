@@ -2,14 +2,18 @@ package dev.caption.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -23,6 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LocalKafkaBrokerTest {
 
@@ -45,6 +50,26 @@ class LocalKafkaBrokerTest {
                 assertTrue(admin.listTopics().names().get().contains("t"));
             }
             assertEquals(List.of("before", "after"), readAll(bootstrap));
+        }
+    }
+
+    @Test
+    void aSecuredBrokerReachedByAnotherNameHasItInItsCertificateAndItsClientFiles(@TempDir Path data) throws Exception {
+        // 127.0.0.2 is loopback too, but not a name the certificate has by default: the TLS handshake checks it
+        try (LocalKafkaBroker broker = LocalKafkaBroker.builder().dataDir(data).secured(List.of("reader"))
+                .host("127.0.0.2").listenAddress("0.0.0.0").build().start()) {
+            Properties file = new Properties();
+            try (var in = Files.newBufferedReader(broker.security().orElseThrow().clientConfigFile("reader"))) {
+                file.load(in);
+            }
+            assertEquals("127.0.0.2:" + broker.port(), file.getProperty("bootstrap.servers"));
+            try (Admin admin = Admin.create(file)) {
+                assertEquals(1, admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size());
+            }
+            broker.stop();
+            IllegalStateException other = assertThrows(IllegalStateException.class, () -> LocalKafkaBroker.builder()
+                    .dataDir(data).secured(List.of("reader")).host("kafka").build());
+            assertTrue(other.getMessage().contains("does not name kafka"), other.getMessage());
         }
     }
 

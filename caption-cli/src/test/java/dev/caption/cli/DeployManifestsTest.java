@@ -112,6 +112,55 @@ class DeployManifestsTest {
         assertEquals("gpu", gpu.get("capabilities").get(0).asText());
     }
 
+    /** The value after {@code option} in a command list. */
+    private static String argument(JsonNode command, String option) {
+        for (int i = 0; i + 1 < command.size(); i++) {
+            if (command.get(i).asText().equals(option)) {
+                return command.get(i + 1).asText();
+            }
+        }
+        throw new AssertionError("the command " + command + " has no " + option);
+    }
+
+    @Test
+    void composesSecureVariantRunsTheSecuredBrokerAndEachServiceReadsItsOwnUsersClientFile() throws Exception {
+        JsonNode services = yaml(DEPLOY.resolve("docker-compose.secure.yml")).get(0).get("services");
+        JsonNode kafka = services.get("kafka");
+        JsonNode command = kafka.get("command");
+        assertEquals("broker", command.get(0).asText());
+        assertTrue(command.toString().contains("\"--secure\""), "SASL_SSL, SCRAM and ACLs");
+        assertEquals("kafka", argument(command, "--host"), "the certificate and the client files name the service");
+        String port = argument(command, "--port");
+        assertEquals(port + ":" + port, kafka.at("/ports/0").asText(), "only the secured port is published");
+        assertEquals(1, kafka.get("ports").size());
+        assertTrue(kafka.at("/healthcheck/test").toString().contains(argument(command, "--ready-file")),
+                "healthy once topics and ACLs are in place");
+        // caption broker keeps the client files in DATA/security/clients/<user>.properties (BrokerSecurity)
+        String security = argument(command, "--data") + "/security";
+        String volume = null;
+        for (JsonNode v : kafka.get("volumes")) {
+            if (v.asText().endsWith(":" + security)) {
+                volume = v.asText().substring(0, v.asText().indexOf(':'));
+            }
+        }
+        assertTrue(volume != null, "the broker's security directory is a volume of its own");
+        PipelineAcls acls = PipelineAcls.of(Topics.defaults());
+        for (String s : SERVICES) {
+            JsonNode svc = services.get(s);
+            JsonNode env = svc.get("environment");
+            String user = acls.user(PipelineRole.parse(STAGES.get(s)));
+            assertEquals(security + "/clients/" + user + ".properties", env.get("CAPTION_KAFKA_CONFIG").asText(),
+                    s + " logs in as its role's user");
+            assertEquals("false", env.get("CAPTION_TOPICS_CREATE").asText(), s + " has no right to create topics");
+            assertEquals("kafka:" + port, env.get("KAFKA_BOOTSTRAP_SERVERS").asText(), s);
+            Properties p = properties(s);
+            env.fieldNames().forEachRemaining(name -> assertTrue(configures(p, name) || name.equals("CAPTION_KAFKA_CONFIG"),
+                    s + ": " + name));
+            assertEquals(volume + ":" + security + ":ro", svc.at("/volumes/0").asText(), s + " reads the client files read-only");
+            assertEquals("service_healthy", svc.at("/depends_on/kafka/condition").asText(), s);
+        }
+    }
+
     @Test
     void kubernetesTopicsAreThePipelinesWithCompactionAndCoPartitioning() throws Exception {
         Map<String, JsonNode> topics = new HashMap<>();

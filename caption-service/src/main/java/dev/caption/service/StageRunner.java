@@ -2,14 +2,17 @@ package dev.caption.service;
 
 import java.util.Map;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 
 import dev.caption.core.kafka.KafkaSettings;
@@ -117,6 +120,23 @@ public class StageRunner {
      */
     public static KafkaSettings kafkaSettings(Map<String, Object> kafkaConfig, StageConfig config) {
         KafkaSettings settings = KafkaSettings.fromClientConfig(kafkaConfig);
-        return config.kafkaConfig().map(settings::withFile).orElse(settings);
+        try {
+            return config.kafkaConfig().map(settings::withFile).orElse(settings);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("caption.kafka-config: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Before any model loads: a missing or unreadable {@code caption.kafka-config} stops the service at once with
+     * one line naming the setting, instead of after minutes of loading.
+     */
+    void checkKafkaSettings(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
+        try {
+            settings();
+        } catch (IllegalArgumentException e) {
+            LOG.error(e.getMessage());
+            throw e;
+        }
     }
 }
