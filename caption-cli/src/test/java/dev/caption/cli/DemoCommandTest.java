@@ -43,6 +43,7 @@ class DemoCommandTest {
         assertEquals(6, lines.stream().filter(l -> l.contains(": caption  ")).count(), run.out());
         assertEquals(6, lines.stream().filter(l -> l.contains(": score    ")).count(), run.out());
         assertTrue(run.out().contains("summary: 6 images, 6 captions, 6 scored, 0 dead letters"), run.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("demo \\[synthetic\\]: web page: http://localhost:\\d+/ .*")), run.out());
         long right = lines.stream().filter(l -> l.contains(": caption  ") && l.endsWith("[right]")).count();
         assertTrue(right >= 5, "captions naming the right colour and shape: " + right + " of 6\n" + run.out());
         assertTrue(lines.stream().anyMatch(l -> l.matches("demo \\[synthetic\\]: summary: mean BERTScore F 0\\.\\d+, right: "
@@ -69,7 +70,7 @@ class DemoCommandTest {
         try (Stream<Path> files = Files.list(work)) {
             logs = files.filter(f -> f.toString().endsWith(".log")).toList();
         }
-        assertEquals(4, logs.size(), logs.toString());
+        assertEquals(5, logs.size(), "four stages and the web page: " + logs);
         for (String key : credentials.stringPropertyNames()) {
             String secret = credentials.getProperty(key);
             assertFalse(run.out().contains(secret) || run.err().contains(secret), key + " printed by the demo");

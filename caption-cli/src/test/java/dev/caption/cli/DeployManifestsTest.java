@@ -41,7 +41,11 @@ import dev.caption.core.kafka.Topics;
 class DeployManifestsTest {
 
     private static final Path DEPLOY = Path.of("..", "deploy");
+    /** The services that run a model (and read one role's login). */
     private static final List<String> SERVICES = List.of("encoder-service", "adapter-service", "llm-service", "eval-service");
+    /** The page: it publishes as the publisher and reads as the reader. */
+    private static final String WEB = "web-service";
+    private static final List<String> ALL = Stream.concat(SERVICES.stream(), Stream.of(WEB)).toList();
     private static final Map<String, String> STAGES = Map.of("encoder-service", "encoder", "adapter-service", "adapter",
             "llm-service", "llm", "eval-service", "eval");
 
@@ -73,6 +77,10 @@ class DeployManifestsTest {
     private static final Set<String> CLIENT_PROPERTIES = Stream.of(ConsumerConfig.configNames(),
             ProducerConfig.configNames(), AdminClientConfig.configNames()).flatMap(Set::stream).collect(Collectors.toSet());
 
+    /** web-service's two logins (WebConfig), set in deploy/ only. */
+    private static final Set<String> WEB_LOGINS = Set.of("caption.web.publisher.kafka.config", "caption.web.reader.kafka.config",
+            "caption.web.publisher.sasl.jaas.config", "caption.web.reader.sasl.jaas.config");
+
     /**
      * Quarkus' environment-variable mapping (CAPTION_EVAL_STATE_DIR is caption.eval.state-dir) onto a property the
      * service's application.properties sets; caption.topics.* and caption.loop.* are caption-service's StageConfig,
@@ -89,16 +97,16 @@ class DeployManifestsTest {
         }
         return p.stringPropertyNames().stream().anyMatch(k -> k.replace('-', '.').equals(dotted))
                 || dotted.equals("caption.topics.partitions") || dotted.equals("caption.topics.create")
-                || dotted.equals("caption.loop.instance.id");
+                || dotted.equals("caption.loop.instance.id") || WEB_LOGINS.contains(dotted);
     }
 
     @Test
-    void composeRunsKafkaAndTheFourServicesWithTheirPortsAndConfiguredEnvironment() throws Exception {
+    void composeRunsKafkaTheFourServicesAndTheWebPageWithTheirPortsAndConfiguredEnvironment() throws Exception {
         JsonNode compose = yaml(DEPLOY.resolve("docker-compose.yml")).get(0);
         JsonNode services = compose.get("services");
         assertTrue(services.get("kafka").get("environment").get("KAFKA_PROCESS_ROLES").asText().contains("controller"),
                 "KRaft mode");
-        for (String s : SERVICES) {
+        for (String s : ALL) {
             JsonNode svc = services.get(s);
             Properties p = properties(s);
             String port = p.getProperty("quarkus.http.port");
@@ -106,7 +114,9 @@ class DeployManifestsTest {
             assertEquals(port + ":" + port, svc.get("ports").get(0).asText(), s + " port");
             svc.get("environment").fieldNames().forEachRemaining(env ->
                     assertTrue(configures(p, env), s + ": " + env + " configures nothing in application.properties"));
-            assertEquals("1", svc.get("environment").path(ALLOCATOR).asText(), s + " runs libtorch with huge pages");
+            if (SERVICES.contains(s)) {
+                assertEquals("1", svc.get("environment").path(ALLOCATOR).asText(), s + " runs libtorch with huge pages");
+            }
         }
         JsonNode gpu = services.get("llm-service").get("deploy").get("resources").get("reservations").get("devices").get(0);
         assertEquals("gpu", gpu.get("capabilities").get(0).asText());
@@ -196,7 +206,7 @@ class DeployManifestsTest {
 
     @Test
     void kubernetesWorkloadsProbeTheHealthEndpointsOnTheServicesPorts() throws Exception {
-        for (String s : SERVICES) {
+        for (String s : ALL) {
             JsonNode c = workload(s).at("/spec/template/spec/containers/0");
             Properties p = properties(s);
             int port = Integer.parseInt(p.getProperty("quarkus.http.port"));
@@ -210,7 +220,9 @@ class DeployManifestsTest {
                 assertTrue(configures(p, env.get("name").asText()), s + ": " + env.get("name").asText()
                         + " configures nothing in application.properties, StageConfig or the Kafka clients");
             }
-            assertEquals("1", env(c, ALLOCATOR).get("value").asText(), s + " runs libtorch with huge pages");
+            if (SERVICES.contains(s)) {
+                assertEquals("1", env(c, ALLOCATOR).get("value").asText(), s + " runs libtorch with huge pages");
+            }
         }
         JsonNode llm = workload("llm-service");
         assertEquals(1, llm.at("/spec/template/spec/containers/0/resources/limits").get("nvidia.com/gpu").asInt());
@@ -321,6 +333,30 @@ class DeployManifestsTest {
     }
 
     @Test
+    void theWebPageLogsInAsThePublisherToWriteAndAsTheReaderToRead() throws Exception {
+        PipelineAcls acls = PipelineAcls.of(Topics.defaults());
+        JsonNode kafka = kafkaCluster();
+        JsonNode c = workload(WEB).at("/spec/template/spec/containers/0");
+        assertEquals(kafka.at("/metadata/name").asText() + "-kafka-bootstrap:" + kafka.at("/spec/kafka/listeners/0/port").asInt(),
+                env(c, "KAFKA_BOOTSTRAP_SERVERS").get("value").asText());
+        assertEquals("SASL_SSL", env(c, "KAFKA_SECURITY_PROTOCOL").get("value").asText());
+        assertEquals(acls.user(PipelineRole.PUBLISHER),
+                env(c, "CAPTION_WEB_PUBLISHER_SASL_JAAS_CONFIG").at("/valueFrom/secretKeyRef/name").asText());
+        assertEquals(acls.user(PipelineRole.READER),
+                env(c, "CAPTION_WEB_READER_SASL_JAAS_CONFIG").at("/valueFrom/secretKeyRef/name").asText());
+        assertEquals("false", env(c, "CAPTION_TOPICS_CREATE").get("value").asText());
+        JsonNode service = yaml(DEPLOY.resolve("k8s/" + WEB + ".yaml")).stream()
+                .filter(d -> d.get("kind").asText().equals("Service")).findFirst().orElseThrow();
+        assertEquals(c.at("/ports/0/containerPort").asInt(), service.at("/spec/ports/0/targetPort").asInt(), "the page's Service");
+
+        JsonNode compose = yaml(DEPLOY.resolve("docker-compose.secure.yml")).get(0).at("/services/" + WEB + "/environment");
+        String clients = "/caption/security/clients/";
+        assertEquals(clients + acls.user(PipelineRole.PUBLISHER) + ".properties",
+                compose.get("CAPTION_WEB_PUBLISHER_KAFKA_CONFIG").asText());
+        assertEquals(clients + acls.user(PipelineRole.READER) + ".properties", compose.get("CAPTION_WEB_READER_KAFKA_CONFIG").asText());
+    }
+
+    @Test
     void kedaScalesTheLlmServiceOnItsConsumerGroupsLagUpToThePartitionCountAsTheLlmUser() throws Exception {
         List<JsonNode> docs = yaml(DEPLOY.resolve("k8s/keda-llm-service.yaml"));
         JsonNode so = docs.stream().filter(d -> d.get("kind").asText().equals("ScaledObject")).findFirst().orElseThrow();
@@ -375,12 +411,13 @@ class DeployManifestsTest {
     @Test
     void everyServiceTakesTheImageLimitFromTheOneTopicsSetting() throws Exception {
         java.util.Set<String> limits = new java.util.HashSet<>();
-        for (String s : SERVICES) {
+        for (String s : ALL) {
             Properties p = properties(s);
             String limit = p.getProperty("caption.topics.max-image-bytes");
             assertTrue(limit != null, s + " sets caption.topics.max-image-bytes, which sizes the images topic");
             limits.add(limit);
-            assertTrue(p.stringPropertyNames().stream().noneMatch(k -> k.endsWith("max-image-bytes")
+            // a %test. profile value only sizes that module's own tests
+            assertTrue(p.stringPropertyNames().stream().noneMatch(k -> k.endsWith("max-image-bytes") && !k.startsWith("%test.")
                     && !k.equals("caption.topics.max-image-bytes")), s + " has a second image limit");
         }
         assertEquals(1, limits.size(), "whichever service creates the topics first, they come out the same: " + limits);

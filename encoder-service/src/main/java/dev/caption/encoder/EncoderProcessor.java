@@ -11,8 +11,8 @@ import dev.caption.core.loop.RecordOutcome;
 import dev.caption.core.message.FeatureFrame;
 import dev.caption.core.message.ImageEvent;
 import dev.caption.nn.clip.ClipEncoder;
-import dev.caption.nn.clip.ImageDecoder;
-import dev.caption.nn.clip.RgbImage;
+import dev.caption.image.ImageDecoder;
+import dev.caption.image.RgbImage;
 import dev.caption.tensor.DType;
 import dev.caption.tensor.Tensor;
 

@@ -12,7 +12,7 @@ import io.quarkus.runtime.StartupEvent;
 
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
-import dev.caption.nn.clip.ImageDecoder;
+import dev.caption.image.ImageDecoder;
 import dev.caption.service.StageRunner;
 
 /** Loads the model, then runs the batch loop from caption.images to caption.features until shutdown. */

@@ -130,6 +130,8 @@ public final class DemoCommand extends CaptionCommand {
             KafkaSettings reader = LocalBrokers.settings(broker, PipelineRole.READER.defaultUser());
             try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker, models, device,
                     Map.of(), this::say)) {
+                say("web page: " + pipeline.webUrl() + " (drop images there to caption them"
+                        + (keepRunning ? ")" : "; --keep-running keeps it up after the demo)"));
                 List<References> refList = refs == null ? List.of() : ReferenceFiles.read(refs);
                 Publisher.Result published;
                 int refCount;
@@ -142,7 +144,8 @@ public final class DemoCommand extends CaptionCommand {
                 refList.forEach(r -> refsById.put(r.id(), r.references()));
                 watch(reader, topics, published.ids(), refsById);
                 if (keepRunning) {
-                    say("broker on " + broker.bootstrapServers() + ", services up (logs in " + work + "); Ctrl-C stops them");
+                    say("broker on " + broker.bootstrapServers() + ", services up (logs in " + work + "), web page on "
+                            + pipeline.webUrl() + "; Ctrl-C stops them");
                     CountDownLatch forever = new CountDownLatch(1);
                     Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
                     forever.await();

@@ -17,6 +17,9 @@ import dev.caption.core.kafka.PipelineRole;
 /** The four services as separate processes against one broker, as `caption demo` and `caption bench pipeline` run them. */
 public final class LocalPipeline implements AutoCloseable {
 
+    /** The module of the web page, started after the four stages. */
+    public static final String WEB = "web-service";
+
     /** What the services run. */
     public record Models(String clip, String llm, Path adapter, String bert, Optional<Integer> bertLayer) {
 
@@ -56,20 +59,31 @@ public final class LocalPipeline implements AutoCloseable {
                     "caption.eval.state-dir", work.resolve("eval-state").toString(), "caption.eval.max-wait", "PT0.1S"));
             m.bertLayer().ifPresent(l -> eval.put("caption.eval.scorer.layer", l.toString()));
             props.put("eval-service", eval);
+            Map<String, String> web = new HashMap<>();
+            broker.security().ifPresent(sec -> {
+                web.put("caption.web.publisher-kafka-config",
+                        sec.clientConfigFile(PipelineRole.PUBLISHER.defaultUser()).toString());
+                web.put("caption.web.reader-kafka-config", sec.clientConfigFile(PipelineRole.READER.defaultUser()).toString());
+            });
+            props.put("web-service", web);
             for (Map.Entry<String, Map<String, String>> e : props.entrySet()) {
                 Map<String, String> all = new LinkedHashMap<>(common);
                 String stage = e.getKey().replace("-service", "");
                 // caption.<stage>.* goes to its own service only: Quarkus refuses properties no mapping claims
                 String own = "caption." + stage + ".";
                 extra.forEach((k, v) -> {
-                    if (k.startsWith(own) || !k.matches("caption\\.(encoder|adapter|llm|eval)\\..*")) {
+                    if (k.startsWith(own) || !k.matches("caption\\.(encoder|adapter|llm|eval|web)\\..*")) {
                         all.put(k, v);
                     }
                 });
                 all.putAll(e.getValue());
-                broker.security().ifPresent(sec -> all.put("caption.kafka-config",
-                        sec.clientConfigFile(PipelineRole.parse(stage).defaultUser()).toString()));
-                p.add(ServiceProcess.start(home, e.getKey(), e.getKey(), all, work, "3g"));
+                boolean isWeb = e.getKey().equals(WEB);
+                if (!isWeb) {
+                    // the web page logs in twice, as the publisher and as the reader (above)
+                    broker.security().ifPresent(sec -> all.put("caption.kafka-config",
+                            sec.clientConfigFile(PipelineRole.parse(stage).defaultUser()).toString()));
+                }
+                p.add(ServiceProcess.start(home, e.getKey(), e.getKey(), all, work, isWeb ? "512m" : "3g"));
             }
             for (ServiceProcess s : p.services()) {
                 s.awaitReady(Duration.ofMinutes(10));
@@ -83,7 +97,7 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     public static void requireBuilt(Path home) {
-        for (String module : List.of("encoder-service", "adapter-service", "llm-service", "eval-service")) {
+        for (String module : List.of("encoder-service", "adapter-service", "llm-service", "eval-service", WEB)) {
             ServiceProcess.jar(home, module);
         }
     }
@@ -94,6 +108,12 @@ public final class LocalPipeline implements AutoCloseable {
             throw new IllegalStateException("the pipeline was stopped while it started");
         }
         services.add(s);
+    }
+
+    /** The web page's URL. */
+    public synchronized String webUrl() {
+        return services.stream().filter(s -> s.name().equals(WEB)).findFirst()
+                .map(s -> "http://localhost:" + s.port() + "/").orElseThrow();
     }
 
     /** The services, in start order. */

@@ -23,13 +23,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import dev.caption.core.kafka.KafkaSettings;
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
-import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.ImageEvent;
 import dev.caption.core.message.References;
 import me.tongfei.progressbar.ProgressBar;
 import dev.caption.cli.ImageInputs;
 import dev.caption.cli.Sizes;
-import dev.caption.cli.ImageSniffer;
+import dev.caption.image.ImageSniffer;
 import dev.caption.cli.Progress;
 
 /** Publishes images and references with an idempotent producer; shared by {@code publish} and {@code demo}. */
@@ -117,10 +116,7 @@ public final class Publisher implements AutoCloseable {
                         skipped.put(label, "duplicate id '" + id + "'");
                         continue;
                     }
-                    ProducerRecord<String, byte[]> record = ImageEvent.CODEC.toRecord(topic, new ImageEvent(id, type, data));
-                    CaptionHeaders.put(record.headers(), CaptionHeaders.SUBMIT_TIME, Long.toString(System.currentTimeMillis()));
-                    CaptionHeaders.put(record.headers(), CaptionHeaders.TRACEPARENT, CaptionHeaders.newTraceparent());
-                    send(record);
+                    send(new ImageEvent(id, type, data).submission(topic, System.currentTimeMillis()));
                     bytes.addAndGet(data.length);
                     ids.add(id);
                     published++;

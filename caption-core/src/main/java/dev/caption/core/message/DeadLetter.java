@@ -9,13 +9,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
  * A record a stage could not process, on {@code caption.dlq}: the original key, value and headers, plus
  * {@code caption-dlq-*} headers saying which stage failed, why, and where the record came from. Replaying a
  * dead letter means producing its key, value and original headers back to {@link #originTopic()}.
  */
 public record DeadLetter(String stage, String errorClass, String reason, String originTopic, int originPartition,
-                         long originOffset, long failedAt, String key, byte[] value, List<Header> originalHeaders) {
+                         long originOffset, long failedAt, String key, @JsonIgnore byte[] value,
+                         @JsonIgnore List<Header> originalHeaders) {
 
     /** Reasons are one line and bounded, so that they fit a header and a terminal. */
     public static final int MAX_REASON_LENGTH = 2000;

@@ -31,6 +31,17 @@ public record ImageEvent(String id, String contentType, byte[] bytes) {
         }
     };
 
+    /**
+     * This image as a submission to {@code topic}: its record with the headers every publisher sets (content type,
+     * the submit time latencies are measured from, and a new W3C trace). The CLI and the web page publish through it.
+     */
+    public ProducerRecord<String, byte[]> submission(String topic, long submitTimeMillis) {
+        ProducerRecord<String, byte[]> record = CODEC.toRecord(topic, this);
+        CaptionHeaders.put(record.headers(), CaptionHeaders.SUBMIT_TIME, Long.toString(submitTimeMillis));
+        CaptionHeaders.put(record.headers(), CaptionHeaders.TRACEPARENT, CaptionHeaders.newTraceparent());
+        return record;
+    }
+
     public ImageEvent {
         Messages.requireId(id, "ImageEvent");
         Messages.require(bytes != null && bytes.length > 0, "ImageEvent '" + id + "' has no image bytes");

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.caption.nn.hub.CheckpointResolver;
 import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
+import dev.caption.image.RgbImage;
 
 /**
  * Images to CLIP features, end to end: processor, vision tower, layer selection. What the encoder-service and

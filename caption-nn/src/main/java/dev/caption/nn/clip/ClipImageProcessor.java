@@ -1,5 +1,7 @@
 package dev.caption.nn.clip;
 
+import dev.caption.image.RgbImage;
+
 /**
  * transformers' (slow) CLIPImageProcessor, reproduced exactly: convert to RGB, resize the shortest edge with PIL
  * bicubic, center crop, rescale in float64 then cast to float32, normalize in float32, HWC to CHW.

@@ -1,5 +1,7 @@
 package dev.caption.nn.clip;
 
+import dev.caption.image.RgbImage;
+
 /**
  * Pillow's {@code Image.resize(size, Image.BICUBIC)} for 8-bit RGB, bit for bit (Pillow 9/10, libImaging
  * Resample.c): separable, horizontal pass first, an 8-bit intermediate, coefficients in 22-bit fixed point,

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Test;
 import dev.caption.tensor.Safetensors;
 import dev.caption.tensor.SafetensorsBlob;
 import dev.caption.tensor.Tensor;
+import dev.caption.image.ImageDecodeException;
+import dev.caption.image.ImageDecoder;
+import dev.caption.image.RgbImage;
 
 /**
  * Against the fixtures in test resources: HF CLIPImageProcessor (slow, Pillow 9.4.0) outputs for

@@ -1,4 +1,4 @@
-package dev.caption.nn.clip;
+package dev.caption.image;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;

@@ -1,4 +1,4 @@
-package dev.caption.cli;
+package dev.caption.image;
 
 import java.util.Set;
 

@@ -1,4 +1,4 @@
-package dev.caption.nn.clip;
+package dev.caption.image;
 
 /**
  * An 8-bit RGB image, row-major HWC ({@code rgb[(y * width + x) * 3 + c]}), as PIL holds an "RGB" image.

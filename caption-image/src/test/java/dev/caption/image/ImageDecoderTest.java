@@ -1,4 +1,4 @@
-package dev.caption.nn.clip;
+package dev.caption.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,17 +19,17 @@ class ImageDecoderTest {
 
     @Test
     void losslessWebpDecodesToExactlyTheSourcePixels() throws Exception {
-        RgbImage webp = decoder.decode(ClipImageProcessorTest.resource("/fixtures/webp/red-circle-lossless.webp"));
-        RgbImage png = decoder.decode(ClipImageProcessorTest.resource("/fixtures/webp/red-circle.png"));
+        RgbImage webp = decoder.decode(resource("/fixtures/webp/red-circle-lossless.webp"));
+        RgbImage png = decoder.decode(resource("/fixtures/webp/red-circle.png"));
         assertEquals(png.width(), webp.width());
         assertArrayEquals(png.rgb(), webp.rgb());
     }
 
     @Test
     void lossyWebpMatchesLibwebpWithoutFancyUpsampling() throws Exception {
-        RgbImage ours = decoder.decode(ClipImageProcessorTest.resource("/fixtures/webp/tiny-lossy.webp"));
-        int[] plain = diff(ours, readPpm(ClipImageProcessorTest.resource("/fixtures/webp/tiny-lossy.dwebp-nofancy.ppm")));
-        int[] fancy = diff(ours, readPpm(ClipImageProcessorTest.resource("/fixtures/webp/tiny-lossy.dwebp.ppm")));
+        RgbImage ours = decoder.decode(resource("/fixtures/webp/tiny-lossy.webp"));
+        int[] plain = diff(ours, readPpm(resource("/fixtures/webp/tiny-lossy.dwebp-nofancy.ppm")));
+        int[] fancy = diff(ours, readPpm(resource("/fixtures/webp/tiny-lossy.dwebp.ppm")));
         // Pillow decodes with libwebp's default fancy upsampling, so lossy WebP is not PIL-exact (see README)
         System.out.printf("lossy WebP, TwelveMonkeys vs dwebp -nofancy: max |diff| %d; vs dwebp (Pillow's way): max %d,"
                 + " mean %.2f%n", plain[0], fancy[0], fancy[1] / (double) ours.rgb().length);
@@ -79,7 +79,7 @@ class ImageDecoderTest {
     @Test
     void gifGivesItsFirstFrameAndBmpDecodes() throws Exception {
         // samples/images/purple-ring.gif: a purple ring (120, 40, 160) on light blue (200, 230, 255), 256 x 256
-        RgbImage gif = decoder.decode(ClipImageProcessorTest.resource("/fixtures/purple-ring.gif"));
+        RgbImage gif = decoder.decode(resource("/fixtures/purple-ring.gif"));
         assertEquals(256, gif.width());
         assertArrayEquals(new int[] {200, 230, 255}, new int[] {gif.get(5, 5, 0), gif.get(5, 5, 1), gif.get(5, 5, 2)});
         assertArrayEquals(new int[] {120, 40, 160}, new int[] {gif.get(128, 48, 0), gif.get(128, 48, 1), gif.get(128, 48, 2)});
@@ -99,5 +99,14 @@ class ImageDecoderTest {
         int height = Integer.parseInt(fields[2]);
         int offset = ppm.length - width * height * 3;
         return new RgbImage(width, height, java.util.Arrays.copyOfRange(ppm, offset, ppm.length));
+    }
+
+    private static byte[] resource(String name) throws java.io.IOException {
+        try (java.io.InputStream in = ImageDecoderTest.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new java.io.IOException("missing test resource " + name);
+            }
+            return in.readAllBytes();
+        }
     }
 }

@@ -1,4 +1,4 @@
-package dev.caption.nn.clip;
+package dev.caption.image;
 
 /** Bytes that are not a decodable image, or an image over the pixel limit. The message is fit for a DLQ reason. */
 public class ImageDecodeException extends RuntimeException {
