@@ -1,0 +1,91 @@
+package dev.caption.nn.audio;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import javax.sound.sampled.AudioFormat;
+import javax.sound.sampled.AudioInputStream;
+import javax.sound.sampled.AudioSystem;
+import javax.sound.sampled.UnsupportedAudioFileException;
+
+/**
+ * PCM WAV (and the other containers {@code javax.sound} reads: AIFF, AU) to float samples. Integer PCM of 8, 16, 24
+ * or 32 bits becomes {@code value / 2^(bits-1)}, so 16-bit audio is {@code int16 / 32768} as soundfile and
+ * torchaudio give it; 32-bit float PCM is taken as it is. A clip longer than {@code maxSeconds} is refused from its
+ * header, before its samples are read.
+ */
+public final class WavDecoder {
+
+    private final double maxSeconds;
+
+    public WavDecoder(double maxSeconds) {
+        this.maxSeconds = maxSeconds;
+    }
+
+    public AudioClip decode(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new AudioDecodeException("no audio bytes");
+        }
+        try (AudioInputStream in = AudioSystem.getAudioInputStream(new ByteArrayInputStream(bytes))) {
+            AudioFormat f = in.getFormat();
+            int channels = f.getChannels();
+            int bits = f.getSampleSizeInBits();
+            boolean floating = f.getEncoding().equals(AudioFormat.Encoding.PCM_FLOAT);
+            boolean signed = f.getEncoding().equals(AudioFormat.Encoding.PCM_SIGNED);
+            boolean unsigned = f.getEncoding().equals(AudioFormat.Encoding.PCM_UNSIGNED);
+            if (!(floating && bits == 32) && !((signed || unsigned) && (bits == 8 || bits == 16 || bits == 24 || bits == 32))) {
+                throw new AudioDecodeException("unsupported audio encoding " + f.getEncoding() + " with " + bits
+                        + "-bit samples (PCM of 8, 16, 24 or 32 bits, or 32-bit float, is)");
+            }
+            if (channels < 1 || f.getSampleRate() <= 0) {
+                throw new AudioDecodeException("audio header gives " + channels + " channels at " + f.getSampleRate() + " Hz");
+            }
+            long frames = in.getFrameLength();
+            if (frames != AudioSystem.NOT_SPECIFIED && frames / f.getSampleRate() > maxSeconds) {
+                throw new AudioDecodeException(String.format(java.util.Locale.ROOT,
+                        "audio of %.1f s exceeds the limit of %.1f s", frames / f.getSampleRate(), maxSeconds));
+            }
+            byte[] pcm = in.readAllBytes();
+            int frameBytes = f.getFrameSize();
+            int n = pcm.length / frameBytes;
+            if (n == 0) {
+                throw new AudioDecodeException("the audio has no samples");
+            }
+            if (n / f.getSampleRate() > maxSeconds) {
+                throw new AudioDecodeException(String.format(java.util.Locale.ROOT,
+                        "audio of %.1f s exceeds the limit of %.1f s", n / f.getSampleRate(), maxSeconds));
+            }
+            ByteBuffer buf = ByteBuffer.wrap(pcm).order(f.isBigEndian() ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+            int bytesPerSample = bits / 8;
+            float scale = (float) Math.pow(2, bits - 1);
+            float[][] out = new float[channels][n];
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < channels; c++) {
+                    int at = i * frameBytes + c * bytesPerSample;
+                    out[c][i] = floating ? buf.getFloat(at) : integerSample(buf, at, bits, unsigned) / scale;
+                }
+            }
+            return new AudioClip(Math.round(f.getSampleRate()), out);
+        } catch (UnsupportedAudioFileException e) {
+            throw new AudioDecodeException("not a supported audio file (WAV, AIFF or AU with PCM samples)", e);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof AudioDecodeException ade) {
+                throw ade;
+            }
+            throw new AudioDecodeException("corrupt or truncated audio: " + e.getMessage(), e);
+        }
+    }
+
+    private static int integerSample(ByteBuffer buf, int at, int bits, boolean unsigned) {
+        return switch (bits) {
+            case 8 -> unsigned ? (buf.get(at) & 0xFF) - 128 : buf.get(at);
+            case 16 -> buf.getShort(at);
+            case 24 -> buf.order() == ByteOrder.LITTLE_ENDIAN
+                    ? (buf.get(at) & 0xFF) | (buf.get(at + 1) & 0xFF) << 8 | buf.get(at + 2) << 16
+                    : (buf.get(at + 2) & 0xFF) | (buf.get(at + 1) & 0xFF) << 8 | buf.get(at) << 16;
+            default -> buf.getInt(at);
+        };
+    }
+}
