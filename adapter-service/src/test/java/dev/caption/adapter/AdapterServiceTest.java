@@ -30,6 +30,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.caption.broker.CommittedRecords;
 import dev.caption.broker.LocalKafkaResource;
 import dev.caption.broker.MatrixRows;
+import dev.caption.core.message.Modality;
 import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.FeatureFrame;
 import dev.caption.core.message.PrefixFrame;
@@ -73,19 +74,19 @@ class AdapterServiceTest {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(FeatureFrame.CODEC.toRecord("caption.features",
-                    new FeatureFrame("img-1", good, TestAdapters.ENCODER, "local", -2, false))).get();
+                    new FeatureFrame("img-1", good, TestAdapters.ENCODER, "local", -2, false, Modality.IMAGE))).get();
             producer.send(FeatureFrame.CODEC.toRecord("caption.features",
-                    new FeatureFrame("img-other", good, "openai/clip-vit-large-patch14", "main", -2, false))).get();
+                    new FeatureFrame("img-other", good, "openai/clip-vit-large-patch14", "main", -2, false, Modality.IMAGE))).get();
             producer.send(FeatureFrame.CODEC.toRecord("caption.features",
-                    new FeatureFrame("img-short", features(2, 9), TestAdapters.ENCODER, "local", -2, false))).get();
+                    new FeatureFrame("img-short", features(2, 9), TestAdapters.ENCODER, "local", -2, false, Modality.IMAGE))).get();
             float[] nan = good.toFloats();
             nan[5] = Float.NaN;
             producer.send(FeatureFrame.CODEC.toRecord("caption.features", new FeatureFrame("img-nan",
-                    Tensor.ofFloats(DType.F16, good.shape(), nan), TestAdapters.ENCODER, "local", -2, false))).get();
+                    Tensor.ofFloats(DType.F16, good.shape(), nan), TestAdapters.ENCODER, "local", -2, false, Modality.IMAGE))).get();
             // no key: the image id is in the frame, but a stage never re-keys a record
             producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("caption.features", null,
                     FeatureFrame.CODEC.toRecord("caption.features",
-                            new FeatureFrame("img-keyless", good, TestAdapters.ENCODER, "local", -2, false)).value())).get();
+                            new FeatureFrame("img-keyless", good, TestAdapters.ENCODER, "local", -2, false, Modality.IMAGE)).value())).get();
 
             List<ConsumerRecord<String, byte[]>> prefixes = CommittedRecords.read(bootstrap, "caption.prefixes", 1, Duration.ofSeconds(60));
             PrefixFrame p = PrefixFrame.CODEC.fromRecord(prefixes.get(0));
@@ -121,7 +122,7 @@ class AdapterServiceTest {
             assertEquals("mean-v2", model.current().spec().id());
             for (int i = 0; i < 5; i++) {
                 producer.send(FeatureFrame.CODEC.toRecord("caption.features",
-                        new FeatureFrame("img-v2-" + i, features(10 + i, 16), TestAdapters.ENCODER, "local", -2, false))).get();
+                        new FeatureFrame("img-v2-" + i, features(10 + i, 16), TestAdapters.ENCODER, "local", -2, false, Modality.IMAGE))).get();
             }
             List<ConsumerRecord<String, byte[]>> all = CommittedRecords.read(bootstrap, "caption.prefixes", 6, Duration.ofSeconds(60));
             assertEquals(6, all.size());
@@ -317,7 +318,7 @@ class AdapterServiceTest {
                 Tensor frame = Tensor.ofFloats(DType.F16, new long[] {16, 48},
                         java.util.Arrays.copyOfRange(features, b * 16 * 48, (b + 1) * 16 * 48));
                 producer.send(FeatureFrame.CODEC.toRecord("caption.features",
-                        new FeatureFrame("py-" + b, frame, TestAdapters.ENCODER, "local", -2, false))).get();
+                        new FeatureFrame("py-" + b, frame, TestAdapters.ENCODER, "local", -2, false, Modality.IMAGE))).get();
             }
         }
         List<ConsumerRecord<String, byte[]>> out = CommittedRecords.read(bootstrap, "caption.prefixes",

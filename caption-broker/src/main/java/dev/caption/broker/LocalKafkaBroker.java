@@ -62,7 +62,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
             this.ownsDataDir = builder.dataDir == null;
             this.dataDir = ownsDataDir ? Files.createTempDirectory("caption-kafka-") : builder.dataDir;
             this.port = builder.port > 0 ? builder.port : freePort();
-            this.controllerPort = builder.controllerPort > 0 ? builder.controllerPort : freePort();
+            int controller = builder.controllerPort > 0 ? builder.controllerPort : freePort();
+            // two ephemeral ports asked for one after the other can be the same one
+            while (builder.controllerPort <= 0 && controller == this.port) {
+                controller = freePort();
+            }
+            this.controllerPort = controller;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the local broker", e);
         }

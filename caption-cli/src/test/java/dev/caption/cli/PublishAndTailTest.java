@@ -32,6 +32,39 @@ class PublishAndTailTest {
     Path dir;
 
     @Test
+    void audioFilesGoToTheAudioTopicByTheirBytesAndUnsupportedAudioIsSkippedWithItsFormat() throws Exception {
+        Path clips = Files.createDirectories(dir.resolve("clips"));
+        // the extension lies: the content is a WAV
+        Files.copy(Path.of("..", "caption-nn", "src", "test", "resources", "fixtures", "audio", "sine440_1s.wav"),
+                clips.resolve("tone.mp3"));
+        Files.copy(Path.of("..", "samples", "images", "red-circle.png"), clips.resolve("red-circle.png"));
+        byte[] flac = new byte[64];
+        System.arraycopy("fLaC".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, flac, 0, 4);
+        Files.write(clips.resolve("song.flac"), flac);
+
+        String prefix = "t3.";
+        CliRun publish = CliRun.of("publish", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
+                clips.toString());
+        assertEquals(CaptionCli.EXIT_PARTIAL, publish.status(), publish.err());
+        assertTrue(publish.out().contains("published 1 image and 1 audio clip"), publish.out());
+        assertTrue(publish.out().contains("song.flac (unsupported audio format audio/x-flac"), publish.out());
+
+        CliRun tail = CliRun.of("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
+                "--topic", "audio", "--from-beginning", "--until-end", "--json");
+        assertEquals(0, tail.status(), tail.err());
+        List<JsonNode> lines = tail.out().lines().map(l -> {
+            try {
+                return Json.MAPPER.readTree(l);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON: " + l, e);
+            }
+        }).toList();
+        assertEquals(1, lines.size(), tail.out());
+        assertEquals("tone", lines.get(0).get("key").asText());
+        assertTrue(lines.get(0).at("/value/contentType").asText().contains("wav"), tail.out());
+    }
+
+    @Test
     void publishesImagesFromDirectoriesAndGlobsSkipsBadFilesAndTailShowsThem() throws Exception {
         Path images = Files.createDirectories(dir.resolve("imgs/nested"));
         Path samples = Path.of("..", "samples", "images");

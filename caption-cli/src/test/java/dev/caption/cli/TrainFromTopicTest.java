@@ -21,6 +21,7 @@ import dev.caption.broker.LocalKafkaExtension;
 import dev.caption.core.kafka.KafkaSettings;
 import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
+import dev.caption.core.message.Modality;
 import dev.caption.core.message.FeatureFrame;
 import dev.caption.nn.clip.ClipEncoder;
 import dev.caption.nn.clip.ClipSpec;
@@ -67,12 +68,12 @@ class TrainFromTopicTest {
                 Tensor t = Tensor.ofFloats(DType.F16, new long[] {f.tokens(), f.dim()}, f.values());
                 expected.add(t.toFloats());
                 producer.send(FeatureFrame.CODEC.toRecord(topics.name(dev.caption.core.kafka.Topic.FEATURES),
-                        new FeatureFrame(id, t, encoder.modelId(), "local", -2, false))).get();
+                        new FeatureFrame(id, t, encoder.modelId(), "local", -2, false, Modality.IMAGE))).get();
             }
             // features of another layer are not taken
             producer.send(FeatureFrame.CODEC.toRecord(topics.name(dev.caption.core.kafka.Topic.FEATURES),
                     new FeatureFrame(images.get(26).getFileName().toString().replace(".png", ""),
-                            Tensor.ofFloats(DType.F16, new long[] {16, 48}, new float[16 * 48]), clip, "local", -1, false))).get();
+                            Tensor.ofFloats(DType.F16, new long[] {16, 48}, new float[16 * 48]), clip, "local", -1, false, Modality.IMAGE))).get();
         }
         Path features = tmp.resolve("features");
         CliRun run = CliRun.of("train", "--data", data.toString(), "--clip", clip, "--llm", FIXTURES.resolve("qwen3-tiny").toString(),

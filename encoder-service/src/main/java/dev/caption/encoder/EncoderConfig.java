@@ -5,13 +5,21 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import dev.caption.core.message.Modality;
 import dev.caption.service.WireDtype;
 
 /** {@code caption.encoder.*} in application.properties (or CAPTION_ENCODER_* environment variables). */
 @ConfigMapping(prefix = "caption.encoder")
 public interface EncoderConfig {
 
-    /** Hugging Face id or local directory of a CLIP checkpoint. */
+    /**
+     * What this deployment encodes: {@code image} (CLIP, from caption.images) or {@code audio} (a Whisper
+     * encoder, from caption.audio; set {@link #model()} to a Whisper checkpoint, e.g. openai/whisper-base).
+     */
+    @WithDefault("image")
+    Modality modality();
+
+    /** Hugging Face id or local directory of a CLIP checkpoint (a Whisper one with modality audio). */
     @WithDefault("openai/clip-vit-base-patch32")
     String model();
 
@@ -35,4 +43,8 @@ public interface EncoderConfig {
     /** Decoded pixel limit, read from the image header before decoding. */
     @WithDefault("50000000")
     long maxPixels();
+
+    /** Longest clip accepted with modality audio, read from its header before decoding (Whisper sees 30 s). */
+    @WithDefault("30")
+    double maxAudioSeconds();
 }

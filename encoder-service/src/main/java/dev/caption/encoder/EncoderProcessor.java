@@ -8,6 +8,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 import dev.caption.core.loop.BatchProcessor;
 import dev.caption.core.loop.RecordOutcome;
+import dev.caption.core.message.Modality;
 import dev.caption.core.message.FeatureFrame;
 import dev.caption.core.message.ImageEvent;
 import dev.caption.nn.clip.ClipEncoder;
@@ -66,7 +67,7 @@ public final class EncoderProcessor implements BatchProcessor {
                 ClipEncoder.Features f = features.get(j);
                 FeatureFrame frame = new FeatureFrame(decoded.get(j).event().id(),
                         Tensor.ofFloats(wireDtype, new long[] {f.tokens(), f.dim()}, f.values()),
-                        encoder.modelId(), encoder.revision(), encoder.layer(), encoder.keepCls());
+                        encoder.modelId(), encoder.revision(), encoder.layer(), encoder.keepCls(), Modality.IMAGE);
                 out.add(FeatureFrame.CODEC.toRecord(featuresTopic, frame));
             }
             return out;

@@ -10,16 +10,24 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.StartupEvent;
 
+import dev.caption.core.kafka.PipelineRole;
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
+import dev.caption.core.message.Modality;
 import dev.caption.image.ImageDecoder;
+import dev.caption.nn.audio.WavDecoder;
 import dev.caption.service.StageRunner;
 
-/** Loads the model, then runs the batch loop from caption.images to caption.features until shutdown. */
+/**
+ * Loads the model, then runs the batch loop until shutdown: from caption.images to caption.features, or with
+ * {@code caption.encoder.modality=audio} from caption.audio to caption.features.
+ */
 @ApplicationScoped
 public class EncoderStage {
 
     static final String STAGE = "encoder";
+    /** The stage of a deployment with modality audio: its own group, transactional ids and user. */
+    static final String AUDIO_STAGE = PipelineRole.AUDIO_ENCODER.shortName();
 
     @Inject
     EncoderConfig config;
@@ -32,6 +40,13 @@ public class EncoderStage {
 
     void start(@Observes StartupEvent event) {
         Topics topics = runner.topics();
+        if (config.modality() == Modality.AUDIO) {
+            AudioEncoderProcessor processor = new AudioEncoderProcessor(model.loadAudio(config),
+                    new WavDecoder(config.maxAudioSeconds()), topics.name(Topic.FEATURES), config.wireDtype().dtype(),
+                    topics.maxImageBytes());
+            runner.start(AUDIO_STAGE, topics, Topic.AUDIO, processor);
+            return;
+        }
         EncoderProcessor processor = new EncoderProcessor(model.load(config), new ImageDecoder(config.maxPixels()),
                 topics.name(Topic.FEATURES), config.wireDtype().dtype(), topics.maxImageBytes(), timers(runner.registry()));
         runner.start(STAGE, topics, Topic.IMAGES, processor);

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "acls", mixinStandardHelpOptions = true,
         description = {"Grant the pipeline's least-privilege ACLs on a cluster, one principal per role.",
-            "Roles: encoder, adapter, llm, eval (the services), publisher (images and references in) and reader",
+            "Roles: encoder, audio-encoder, adapter, llm, eval (the services), publisher (images, audio and references",
+            "in) and reader",
             "(everything the pipeline writes). Prints each grant. Run it with an administrator's --kafka-config;",
             "existing grants are kept. --dry-run prints without granting. --strimzi prints them as Strimzi",
             "KafkaUser resources instead (SCRAM-SHA-512, authorization: simple), for the User Operator to apply."})

@@ -19,15 +19,16 @@ import dev.caption.cli.CaptionCli;
 import dev.caption.cli.CaptionCommand;
 
 @Command(name = "publish", mixinStandardHelpOptions = true,
-        description = {"Publish images (files, directories walked recursively, glob patterns) to the images topic.",
-            "The content type is sniffed from the bytes; non-images, oversized and unreadable files are skipped",
-            "and listed. Exit status: 0 all published, 3 some skipped, 1 error."})
+        description = {"Publish images (files, directories walked recursively, glob patterns) to the images topic,",
+            "and audio clips (WAV, AIFF, AU) to the audio topic. The content type is sniffed from the bytes;",
+            "other files, oversized and unreadable ones are skipped and listed. Exit status: 0 all published,",
+            "3 some skipped, 1 error."})
 public final class PublishCommand extends CaptionCommand {
 
     @Mixin
     KafkaOptions kafka;
 
-    @Parameters(paramLabel = "PATH", arity = "1..*", description = "Image files, directories or quoted globs ('imgs/**/*.jpg').")
+    @Parameters(paramLabel = "PATH", arity = "1..*", description = "Image or audio files, directories or quoted globs ('imgs/**/*.jpg').")
     List<String> paths;
 
     @Option(names = "--id-from", paramLabel = "path|name|sha256", defaultValue = "path",

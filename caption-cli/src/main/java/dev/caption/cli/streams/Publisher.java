@@ -23,15 +23,17 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import dev.caption.core.kafka.KafkaSettings;
 import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
+import dev.caption.core.message.AudioEvent;
 import dev.caption.core.message.ImageEvent;
 import dev.caption.core.message.References;
 import me.tongfei.progressbar.ProgressBar;
 import dev.caption.cli.ImageInputs;
 import dev.caption.cli.Sizes;
 import dev.caption.image.ImageSniffer;
+import dev.caption.nn.audio.AudioSniffer;
 import dev.caption.cli.Progress;
 
-/** Publishes images and references with an idempotent producer; shared by {@code publish} and {@code demo}. */
+/** Publishes images, audio clips and references with an idempotent producer; shared by {@code publish} and {@code demo}. */
 public final class Publisher implements AutoCloseable {
 
     /** How the image id is derived. */
@@ -44,11 +46,15 @@ public final class Publisher implements AutoCloseable {
         SHA256
     }
 
-    /** What a publish run did. */
-    public record Result(int published, long bytes, Map<String, String> skipped, List<String> ids) {
+    /** What a publish run did: {@code published} images and audio clips, {@code audio} of them clips. */
+    public record Result(int published, int audio, long bytes, Map<String, String> skipped, List<String> ids) {
         public String summary(int references) {
-            StringBuilder sb = new StringBuilder("published " + published + " image" + (published == 1 ? "" : "s")
-                    + " (" + Sizes.human(bytes) + ")");
+            int images = published - audio;
+            StringBuilder sb = new StringBuilder("published " + images + " image" + (images == 1 ? "" : "s"));
+            if (audio > 0) {
+                sb.append(" and ").append(audio).append(" audio clip").append(audio == 1 ? "" : "s");
+            }
+            sb.append(" (").append(Sizes.human(bytes)).append(")");
             if (references > 0) {
                 sb.append(" and ").append(references).append(" reference set").append(references == 1 ? "" : "s");
             }
@@ -86,6 +92,7 @@ public final class Publisher implements AutoCloseable {
         Set<String> seen = new HashSet<>();
         AtomicLong bytes = new AtomicLong();
         int published = 0;
+        int audio = 0;
         String topic = topics.name(Topic.IMAGES);
         try (ProgressBar bar = progress ? Progress.bar("publish", inputs.size()) : null) {
             for (ImageInputs.Input input : inputs) {
@@ -102,7 +109,9 @@ public final class Publisher implements AutoCloseable {
                     }
                     byte[] data = Files.readAllBytes(input.file());
                     String type = ImageSniffer.detect(data);
-                    String rejection = ImageSniffer.rejection(type);
+                    // audio goes to its own topic, for an encoder deployment with modality audio
+                    boolean isAudio = AudioSniffer.isAudio(type);
+                    String rejection = isAudio ? AudioSniffer.rejection(type) : ImageSniffer.rejection(type);
                     if (rejection != null) {
                         skipped.put(label, rejection);
                         continue;
@@ -116,7 +125,13 @@ public final class Publisher implements AutoCloseable {
                         skipped.put(label, "duplicate id '" + id + "'");
                         continue;
                     }
-                    send(new ImageEvent(id, type, data).submission(topic, System.currentTimeMillis()));
+                    long now = System.currentTimeMillis();
+                    if (isAudio) {
+                        send(new AudioEvent(id, type, data).submission(topics.name(Topic.AUDIO), now));
+                        audio++;
+                    } else {
+                        send(new ImageEvent(id, type, data).submission(topic, now));
+                    }
                     bytes.addAndGet(data.length);
                     ids.add(id);
                     published++;
@@ -130,7 +145,7 @@ public final class Publisher implements AutoCloseable {
             }
             flush();
         }
-        return new Result(published, bytes.get(), skipped, ids);
+        return new Result(published, audio, bytes.get(), skipped, ids);
     }
 
     public int publishReferences(List<References> references) {

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
 import dev.caption.core.kafka.Topic;
+import dev.caption.core.message.AudioEvent;
 import dev.caption.core.message.Caption;
 import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.DeadLetter;
@@ -67,10 +68,14 @@ final class RecordFormatter {
                     ImageEvent e = ImageEvent.CODEC.fromRecord(r);
                     yield e.contentType() + "  " + Sizes.human(e.bytes().length);
                 }
+                case AUDIO -> {
+                    AudioEvent e = AudioEvent.CODEC.fromRecord(r);
+                    yield e.contentType() + "  " + Sizes.human(e.bytes().length);
+                }
                 case FEATURES -> {
                     FeatureFrame f = FeatureFrame.CODEC.fromRecord(r);
-                    yield f.features() + "  " + f.encoderModel() + "@" + f.encoderRevision() + " layer " + f.layer()
-                            + (f.keepCls() ? " +cls" : "");
+                    yield f.features() + "  " + f.modality().wireName() + ", " + f.encoderModel() + "@" + f.encoderRevision()
+                            + " layer " + f.layer() + (f.keepCls() ? " +cls" : "");
                 }
                 case PREFIXES -> {
                     PrefixFrame p = PrefixFrame.CODEC.fromRecord(r);
@@ -120,11 +125,15 @@ final class RecordFormatter {
                     ImageEvent e = ImageEvent.CODEC.fromRecord(r);
                     yield Map.of("contentType", e.contentType(), "bytes", e.bytes().length);
                 }
+                case AUDIO -> {
+                    AudioEvent e = AudioEvent.CODEC.fromRecord(r);
+                    yield Map.of("contentType", e.contentType(), "bytes", e.bytes().length);
+                }
                 case FEATURES -> {
                     FeatureFrame f = FeatureFrame.CODEC.fromRecord(r);
                     yield Map.of("dtype", f.features().dtype().name(), "shape", f.features().shape(),
                             "encoderModel", f.encoderModel(), "encoderRevision", f.encoderRevision(), "layer", f.layer(),
-                            "keepCls", f.keepCls());
+                            "keepCls", f.keepCls(), "modality", f.modality().wireName());
                 }
                 case PREFIXES -> {
                     PrefixFrame p = PrefixFrame.CODEC.fromRecord(r);

@@ -97,7 +97,7 @@ public final class PipelineAcls {
         role.reads().forEach(t -> b.add(allow(principal, ResourceType.TOPIC, topics.name(t), PatternType.LITERAL, AclOperation.READ)));
         role.writes().forEach(t -> b.add(allow(principal, ResourceType.TOPIC, topics.name(t), PatternType.LITERAL, AclOperation.WRITE)));
         switch (role) {
-            case ENCODER, ADAPTER, LLM -> {
+            case ENCODER, AUDIO_ENCODER, ADAPTER, LLM -> {
                 String group = PipelineRole.stageGroupId(role.shortName());
                 b.add(allow(principal, ResourceType.GROUP, group, PatternType.LITERAL, AclOperation.READ));
                 // transactional ids are <group>-<instance> (BatchLoopConfig)

@@ -14,14 +14,17 @@ import java.util.Locale;
  */
 public enum PipelineRole {
     ENCODER(List.of(Topic.IMAGES), List.of(Topic.FEATURES, Topic.DLQ)),
+    /** An encoder-service deployment with {@code caption.encoder.modality=audio}: clips in, Whisper features out. */
+    AUDIO_ENCODER(List.of(Topic.AUDIO), List.of(Topic.FEATURES, Topic.DLQ)),
     ADAPTER(List.of(Topic.FEATURES), List.of(Topic.PREFIXES, Topic.DLQ)),
     LLM(List.of(Topic.PREFIXES), List.of(Topic.CAPTIONS, Topic.DLQ)),
     EVAL(List.of(Topic.CAPTIONS, Topic.REFERENCES), List.of(Topic.SCORES, Topic.METRICS, Topic.DLQ)),
-    /** {@code caption publish} and the like: images and their references in. */
-    PUBLISHER(List.of(), List.of(Topic.IMAGES, Topic.REFERENCES)),
+    /** {@code caption publish} and the like: images, audio clips and their references in. */
+    PUBLISHER(List.of(), List.of(Topic.IMAGES, Topic.AUDIO, Topic.REFERENCES)),
     /**
-     * {@code caption tail}, {@code caption eval}, training replays: every topic but the images (the DLQ carries the
-     * failed records as they were), without committing anything except in groups {@code caption-reader-*}.
+     * {@code caption tail}, {@code caption eval}, training replays: every topic but the images and the audio (the
+     * DLQ carries the failed records as they were), without committing anything except in groups
+     * {@code caption-reader-*}.
      */
     READER(List.of(Topic.FEATURES, Topic.PREFIXES, Topic.CAPTIONS, Topic.REFERENCES, Topic.SCORES, Topic.METRICS,
             Topic.DLQ), List.of());
@@ -39,9 +42,9 @@ public enum PipelineRole {
         this.writes = writes;
     }
 
-    /** {@code encoder}, {@code publisher} ...: the stage name of a service role. */
+    /** {@code encoder}, {@code audio-encoder}, {@code publisher} ...: the stage name of a service role. */
     public String shortName() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** The default SCRAM user / principal name: {@code caption-encoder} ... */
@@ -79,6 +82,7 @@ public enum PipelineRole {
                 return r;
             }
         }
-        throw new IllegalArgumentException("unknown role '" + name + "' (one of: encoder, adapter, llm, eval, publisher, reader)");
+        throw new IllegalArgumentException("unknown role '" + name + "' (one of: " + String.join(", ",
+                Arrays.stream(values()).map(PipelineRole::shortName).toList()) + ")");
     }
 }

@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
  */
 public enum Topic {
     IMAGES("caption.images", false),
+    /** Audio clips (WAV and the like), raw bytes with a content type; an audio encoder turns them into FEATURES. */
+    AUDIO("caption.audio", false),
     FEATURES("caption.features", false),
     PREFIXES("caption.prefixes", false),
     CAPTIONS("caption.captions", false),

@@ -76,8 +76,8 @@ public record Topics(String prefix, int partitions, short replication, int maxIm
             Map<String, String> configs = new LinkedHashMap<>();
             configs.put(TopicConfig.CLEANUP_POLICY_CONFIG,
                     t.compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
-            if (t == Topic.IMAGES || t == Topic.DLQ) {
-                // dead letters carry the original record, so the DLQ must take an image too
+            if (t == Topic.IMAGES || t == Topic.AUDIO || t == Topic.DLQ) {
+                // dead letters carry the original record, so the DLQ must take an image or a clip too
                 configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxRecordBytes()));
             }
             list.add(new NewTopic(name(t), partitions, replication).configs(configs));

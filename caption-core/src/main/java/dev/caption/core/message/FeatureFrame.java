@@ -9,8 +9,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import dev.caption.tensor.Tensor;
 
 /**
- * CLIP vision features of one image, on {@code caption.features}: a safetensors blob with one tensor
- * {@code features} of shape [tokens, d_vision] (F16 on the wire by default) and metadata naming the encoder.
+ * Encoder features of one image (CLIP) or audio clip (Whisper), on {@code caption.features}: a safetensors blob
+ * with one tensor {@code features} of shape [tokens, d] (F16 on the wire by default) and metadata naming the encoder,
+ * the modality and the number of frames. An audio clip keeps only the frames that cover its real audio, so its
+ * token count follows its length.
  *
  * @param encoderModel    the CLIP model id or directory
  * @param encoderRevision the resolved revision (commit), or "local"
@@ -18,7 +20,7 @@ import dev.caption.tensor.Tensor;
  * @param keepCls         whether the CLS token is row 0
  */
 public record FeatureFrame(String id, Tensor features, String encoderModel, String encoderRevision, int layer,
-                           boolean keepCls) {
+                           boolean keepCls, Modality modality) {
 
     public static final String KIND = "features";
     public static final String TENSOR = "features";
@@ -26,6 +28,9 @@ public record FeatureFrame(String id, Tensor features, String encoderModel, Stri
     public static final String META_ENCODER_REVISION = "encoder.revision";
     public static final String META_ENCODER_LAYER = "encoder.layer";
     public static final String META_ENCODER_CLS = "encoder.cls";
+    /** Absent in frames written before audio existed: those are images. */
+    public static final String META_MODALITY = "encoder.modality";
+    public static final String META_FRAMES = "features.frames";
 
     public static final MessageCodec<FeatureFrame> CODEC = new MessageCodec<>() {
         @Override
@@ -35,6 +40,8 @@ public record FeatureFrame(String id, Tensor features, String encoderModel, Stri
             meta.put(META_ENCODER_REVISION, f.encoderRevision());
             meta.put(META_ENCODER_LAYER, Integer.toString(f.layer()));
             meta.put(META_ENCODER_CLS, Boolean.toString(f.keepCls()));
+            meta.put(META_MODALITY, f.modality().wireName());
+            meta.put(META_FRAMES, Long.toString(f.features().dim(0)));
             return TensorFrames.toRecord(topic, f.id(), KIND, TENSOR, f.features(), meta);
         }
 
@@ -48,8 +55,10 @@ public record FeatureFrame(String id, Tensor features, String encoderModel, Stri
                 throw new MalformedMessageException("features frame '" + d.id() + "' has a non-integer "
                         + META_ENCODER_LAYER + " '" + d.metadata().get(META_ENCODER_LAYER) + "'");
             }
+            String modality = d.metadata().get(META_MODALITY);
             return new FeatureFrame(d.id(), d.tensor(), d.require(META_ENCODER_MODEL),
-                    d.require(META_ENCODER_REVISION), layer, Boolean.parseBoolean(d.require(META_ENCODER_CLS)));
+                    d.require(META_ENCODER_REVISION), layer, Boolean.parseBoolean(d.require(META_ENCODER_CLS)),
+                    modality == null ? Modality.IMAGE : Modality.parse(modality));
         }
     };
 
@@ -59,5 +68,6 @@ public record FeatureFrame(String id, Tensor features, String encoderModel, Stri
         TensorFrames.checkMatrix(KIND, id, features);
         Messages.require(encoderModel != null && !encoderModel.isBlank(), "FeatureFrame '" + id + "' has no encoder model");
         Messages.require(encoderRevision != null, "FeatureFrame '" + id + "' has no encoder revision");
+        Messages.require(modality != null, "FeatureFrame '" + id + "' has no modality");
     }
 }

@@ -17,17 +17,12 @@ public record ImageEvent(String id, String contentType, byte[] bytes) {
     public static final MessageCodec<ImageEvent> CODEC = new MessageCodec<>() {
         @Override
         public ProducerRecord<String, byte[]> toRecord(String topic, ImageEvent event) {
-            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, event.id(), event.bytes());
-            CaptionHeaders.put(record.headers(), CaptionHeaders.CONTENT_TYPE, event.contentType());
-            return record;
+            return MediaRecords.toRecord(topic, event.id(), event.contentType(), event.bytes());
         }
 
         @Override
         public ImageEvent fromRecord(ConsumerRecord<String, byte[]> record) {
-            Messages.requireKey(record.key(), null, "image record");
-            String contentType = CaptionHeaders.get(record.headers(), CaptionHeaders.CONTENT_TYPE);
-            return new ImageEvent(record.key(), contentType == null ? "application/octet-stream" : contentType,
-                    record.value());
+            return new ImageEvent(record.key(), MediaRecords.contentType(record, "image record"), record.value());
         }
     };
 
@@ -36,10 +31,7 @@ public record ImageEvent(String id, String contentType, byte[] bytes) {
      * the submit time latencies are measured from, and a new W3C trace). The CLI and the web page publish through it.
      */
     public ProducerRecord<String, byte[]> submission(String topic, long submitTimeMillis) {
-        ProducerRecord<String, byte[]> record = CODEC.toRecord(topic, this);
-        CaptionHeaders.put(record.headers(), CaptionHeaders.SUBMIT_TIME, Long.toString(submitTimeMillis));
-        CaptionHeaders.put(record.headers(), CaptionHeaders.TRACEPARENT, CaptionHeaders.newTraceparent());
-        return record;
+        return MediaRecords.submitted(CODEC.toRecord(topic, this), submitTimeMillis);
     }
 
     public ImageEvent {

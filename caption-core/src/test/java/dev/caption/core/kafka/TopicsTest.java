@@ -36,6 +36,6 @@ class TopicsTest {
         assertEquals(Topic.SCORES, Topic.parse("scores"));
         assertEquals(Topic.DLQ, Topic.parse("caption.dlq"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Topic.parse("captionz"));
-        assertTrue(e.getMessage().contains("images, features, prefixes, captions"), e.getMessage());
+        assertTrue(e.getMessage().contains("images, audio, features, prefixes, captions"), e.getMessage());
     }
 }

@@ -32,7 +32,7 @@ class MessageCodecTest {
     @Test
     void featureFramesRoundTripThroughSafetensorsWithTheirEncoderMetadata() {
         Tensor features = Tensor.ofFloats(DType.F16, new long[] {49, 8}, new float[49 * 8]);
-        FeatureFrame frame = new FeatureFrame("img-7", features, "openai/clip-vit-base-patch32", "3d74acf9", -2, false);
+        FeatureFrame frame = new FeatureFrame("img-7", features, "openai/clip-vit-base-patch32", "3d74acf9", -2, false, Modality.IMAGE);
         ProducerRecord<String, byte[]> record = FeatureFrame.CODEC.toRecord("caption.features", frame);
         assertEquals("application/vnd.safetensors", CaptionHeaders.get(record.headers(), "content-type"));
         assertEquals(frame, FeatureFrame.CODEC.fromRecord(consumed(record)));
@@ -100,7 +100,7 @@ class MessageCodecTest {
         byte[] refs = Json.write(new References("img-1", java.util.List.of("a dog")));
         assertMalformed(() -> References.CODEC.fromRecord(consumed("r", null, refs)), "has no record key");
         byte[] frame = FeatureFrame.CODEC.toRecord("f", new FeatureFrame("img-1",
-                Tensor.ofFloats(DType.F16, new long[] {1, 4}, new float[4]), "enc", "main", -2, false)).value();
+                Tensor.ofFloats(DType.F16, new long[] {1, 4}, new float[4]), "enc", "main", -2, false, Modality.IMAGE)).value();
         assertMalformed(() -> FeatureFrame.CODEC.fromRecord(consumed("f", null, frame)),
                 "features frame 'img-1' has no record key");
         assertMalformed(() -> FeatureFrame.CODEC.fromRecord(consumed("f", "img-2", frame)),
@@ -113,7 +113,7 @@ class MessageCodecTest {
     void framesHoldingNaNOrInfinitiesAreMalformedAndSaySoWithTheCounts() {
         float[] values = {1, Float.NaN, Float.POSITIVE_INFINITY, Float.NaN, 0, 2, 3, 4};
         byte[] f32 = FeatureFrame.CODEC.toRecord("f", new FeatureFrame("img-1",
-                Tensor.ofFloats(DType.F32, new long[] {2, 4}, values), "enc", "main", -2, false)).value();
+                Tensor.ofFloats(DType.F32, new long[] {2, 4}, values), "enc", "main", -2, false, Modality.IMAGE)).value();
         assertMalformed(() -> FeatureFrame.CODEC.fromRecord(consumed("f", "img-1", f32)),
                 "features frame 'img-1': tensor 'features' holds 2 NaN and 1 infinite values (of 8)");
         byte[] f16 = PrefixFrame.CODEC.toRecord("p", new PrefixFrame("img-1",

@@ -69,7 +69,7 @@ public final class WavDecoder {
             }
             return new AudioClip(Math.round(f.getSampleRate()), out);
         } catch (UnsupportedAudioFileException e) {
-            throw new AudioDecodeException("not a supported audio file (WAV, AIFF or AU with PCM samples)", e);
+            throw new AudioDecodeException("not a WAV, AIFF or AU file that javax.sound reads (corrupt or truncated?)", e);
         } catch (IOException | RuntimeException e) {
             if (e instanceof AudioDecodeException ade) {
                 throw ade;
