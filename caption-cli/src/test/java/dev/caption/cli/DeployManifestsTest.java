@@ -230,7 +230,7 @@ class DeployManifestsTest {
 
     @Test
     void batchLoopStagesAreStatefulSetsWhosePodNameIsTheirInstanceId() throws Exception {
-        for (String s : List.of("encoder-service", "adapter-service", "llm-service")) {
+        for (String s : List.of("encoder-service", "audio-encoder-service", "adapter-service", "llm-service")) {
             JsonNode w = workload(s);
             assertEquals("StatefulSet", w.get("kind").asText(), s + ": a restarted replica keeps its name and fences at once");
             String governing = w.at("/spec/serviceName").asText();
@@ -330,6 +330,23 @@ class DeployManifestsTest {
             }
             assertTrue(fromCa, s + ": " + truststore + " comes from the cluster CA Secret " + caSecret);
         }
+    }
+
+    @Test
+    void theAudioEncoderIsTheEncoderImageWithModalityAudioUnderItsOwnUser() throws Exception {
+        JsonNode c = workload("audio-encoder-service").at("/spec/template/spec/containers/0");
+        Properties p = properties("encoder-service");
+        int port = Integer.parseInt(p.getProperty("quarkus.http.port"));
+        assertTrue(c.get("image").asText().startsWith("caption/encoder-service:0.1.0"), "the encoder-service image");
+        assertEquals(port, c.at("/ports/0/containerPort").asInt());
+        assertEquals(port, c.at("/readinessProbe/httpGet/port").asInt());
+        assertEquals("audio", env(c, "CAPTION_ENCODER_MODALITY").get("value").asText());
+        assertEquals(PipelineAcls.of(Topics.defaults()).user(PipelineRole.AUDIO_ENCODER),
+                env(c, "KAFKA_SASL_JAAS_CONFIG").at("/valueFrom/secretKeyRef/name").asText());
+        for (JsonNode env : c.get("env")) {
+            assertTrue(configures(p, env.get("name").asText()), env.get("name").asText());
+        }
+        assertEquals("1", env(c, ALLOCATOR).get("value").asText(), "runs libtorch with huge pages");
     }
 
     @Test

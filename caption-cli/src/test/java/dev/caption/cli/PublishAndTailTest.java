@@ -31,6 +31,17 @@ class PublishAndTailTest {
     @TempDir
     Path dir;
 
+    /** tail --json: one JSON object per line. */
+    private static List<JsonNode> jsonLines(String out) {
+        return out.lines().map(l -> {
+            try {
+                return Json.MAPPER.readTree(l);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON: " + l, e);
+            }
+        }).toList();
+    }
+
     @Test
     void audioFilesGoToTheAudioTopicByTheirBytesAndUnsupportedAudioIsSkippedWithItsFormat() throws Exception {
         Path clips = Files.createDirectories(dir.resolve("clips"));
@@ -52,13 +63,7 @@ class PublishAndTailTest {
         CliRun tail = CliRun.of("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
                 "--topic", "audio", "--from-beginning", "--until-end", "--json");
         assertEquals(0, tail.status(), tail.err());
-        List<JsonNode> lines = tail.out().lines().map(l -> {
-            try {
-                return Json.MAPPER.readTree(l);
-            } catch (Exception e) {
-                throw new AssertionError("not JSON: " + l, e);
-            }
-        }).toList();
+        List<JsonNode> lines = jsonLines(tail.out());
         assertEquals(1, lines.size(), tail.out());
         assertEquals("tone", lines.get(0).get("key").asText());
         assertTrue(lines.get(0).at("/value/contentType").asText().contains("wav"), tail.out());
@@ -94,13 +99,7 @@ class PublishAndTailTest {
         CliRun tail = CliRun.of("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
                 "--topic", "images,references", "--from-beginning", "--until-end", "--json");
         assertEquals(0, tail.status(), tail.err());
-        List<JsonNode> lines = tail.out().lines().map(l -> {
-            try {
-                return Json.MAPPER.readTree(l);
-            } catch (Exception e) {
-                throw new AssertionError("not JSON: " + l, e);
-            }
-        }).toList();
+        List<JsonNode> lines = jsonLines(tail.out());
         Map<String, String> imageTypes = lines.stream().filter(n -> n.get("topic").asText().equals("t1.caption.images"))
                 .collect(Collectors.toMap(n -> n.get("key").asText(), n -> n.get("value").get("contentType").asText()));
         assertEquals(Map.of("nested/red-circle", "image/png", "nested/triangles", "image/jpeg", "ring", "image/gif",
