@@ -49,24 +49,30 @@ class PublishAndTailTest {
         Files.copy(Path.of("..", "caption-nn", "src", "test", "resources", "fixtures", "audio", "sine440_1s.wav"),
                 clips.resolve("tone.mp3"));
         Files.copy(Path.of("..", "samples", "images", "red-circle.png"), clips.resolve("red-circle.png"));
-        byte[] flac = new byte[64];
-        System.arraycopy("fLaC".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, flac, 0, 4);
-        Files.write(clips.resolve("song.flac"), flac);
+        Files.copy(Path.of("..", "caption-nn", "src", "test", "resources", "fixtures", "audio-flac", "sine440_1s.flac"),
+                clips.resolve("tone-copy.flac"));
+        // the start of an MP3 (an ID3 tag and a frame header): audio, but not a format the encoder decodes
+        byte[] mp3 = new byte[64];
+        byte[] head = {'I', 'D', '3', 3, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFB, (byte) 0x90};
+        System.arraycopy(head, 0, mp3, 0, head.length);
+        Files.write(clips.resolve("song.mp3"), mp3);
 
         String prefix = "t3.";
         CliRun publish = CliRun.of("publish", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
                 clips.toString());
         assertEquals(CaptionCli.EXIT_PARTIAL, publish.status(), publish.err());
-        assertTrue(publish.out().contains("published 1 image and 1 audio clip"), publish.out());
-        assertTrue(publish.out().contains("song.flac (unsupported audio format audio/x-flac"), publish.out());
+        assertTrue(publish.out().contains("published 1 image and 2 audio clips"), publish.out());
+        assertTrue(publish.out().contains("song.mp3 (unsupported audio format audio/mpeg"), publish.out());
 
         CliRun tail = CliRun.of("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
                 "--topic", "audio", "--from-beginning", "--until-end", "--json");
         assertEquals(0, tail.status(), tail.err());
         List<JsonNode> lines = jsonLines(tail.out());
-        assertEquals(1, lines.size(), tail.out());
-        assertEquals("tone", lines.get(0).get("key").asText());
-        assertTrue(lines.get(0).at("/value/contentType").asText().contains("wav"), tail.out());
+        Map<String, String> types = lines.stream().collect(Collectors.toMap(n -> n.get("key").asText(),
+                n -> n.at("/value/contentType").asText()));
+        assertEquals(2, types.size(), tail.out());
+        assertTrue(types.get("tone").contains("wav"), tail.out());
+        assertEquals("audio/x-flac", types.get("tone-copy"), tail.out());
     }
 
     @Test

@@ -13,7 +13,7 @@ import dev.caption.core.message.FeatureFrame;
 import dev.caption.core.message.Modality;
 import dev.caption.nn.audio.AudioDecodeException;
 import dev.caption.nn.audio.AudioSniffer;
-import dev.caption.nn.audio.WavDecoder;
+import dev.caption.nn.audio.AudioDecoder;
 import dev.caption.nn.whisper.WhisperAudioEncoder;
 import dev.caption.tensor.DType;
 import dev.caption.tensor.Tensor;
@@ -30,12 +30,12 @@ public final class AudioEncoderProcessor implements BatchProcessor {
     static final int LAST_HIDDEN_STATE = -1;
 
     private final WhisperAudioEncoder encoder;
-    private final WavDecoder decoder;
+    private final AudioDecoder decoder;
     private final String featuresTopic;
     private final DType wireDtype;
     private final int maxBytes;
 
-    public AudioEncoderProcessor(WhisperAudioEncoder encoder, WavDecoder decoder, String featuresTopic, DType wireDtype,
+    public AudioEncoderProcessor(WhisperAudioEncoder encoder, AudioDecoder decoder, String featuresTopic, DType wireDtype,
                                  int maxBytes) {
         this.encoder = encoder;
         this.decoder = decoder;

@@ -15,7 +15,7 @@ import dev.caption.core.kafka.Topic;
 import dev.caption.core.kafka.Topics;
 import dev.caption.core.message.Modality;
 import dev.caption.image.ImageDecoder;
-import dev.caption.nn.audio.WavDecoder;
+import dev.caption.nn.audio.AudioDecoder;
 import dev.caption.service.StageRunner;
 
 /**
@@ -42,7 +42,7 @@ public class EncoderStage {
         Topics topics = runner.topics();
         if (config.modality() == Modality.AUDIO) {
             AudioEncoderProcessor processor = new AudioEncoderProcessor(model.loadAudio(config),
-                    new WavDecoder(config.maxAudioSeconds()), topics.name(Topic.FEATURES), config.wireDtype().dtype(),
+                    new AudioDecoder(config.maxAudioSeconds()), topics.name(Topic.FEATURES), config.wireDtype().dtype(),
                     topics.maxImageBytes());
             runner.start(AUDIO_STAGE, topics, Topic.AUDIO, processor);
             return;

@@ -65,6 +65,14 @@ class AudioEncoderServiceTest {
         return Files.readAllBytes(FIXTURES.resolve("audio/" + stem + ".wav"));
     }
 
+    /** The start of an MP3 file: an ID3 tag and a frame header, which Tika names audio/mpeg. */
+    private static byte[] mp3Header() {
+        byte[] mp3 = new byte[64];
+        byte[] head = {'I', 'D', '3', 3, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFB, (byte) 0x90};
+        System.arraycopy(head, 0, mp3, 0, head.length);
+        return mp3;
+    }
+
     @Test
     void clipsBecomeWhisperFeaturesOfTheirRealFramesAndBadAudioIsDeadLetteredWithItsReason() throws Exception {
         Map<String, byte[]> inputs = new LinkedHashMap<>();
@@ -72,13 +80,12 @@ class AudioEncoderServiceTest {
         inputs.put("silence", wav("silence_2s"));
         inputs.put("mix", wav("mix_30s"));
         inputs.put("stereo", wav("stereo_44100_2s"));
+        inputs.put("flac", Files.readAllBytes(FIXTURES.resolve("audio-flac/stereo_44100_2s.flac")));
         inputs.put("text", "definitely not a sound".getBytes(StandardCharsets.UTF_8));
         inputs.put("truncated", Arrays.copyOf(wav("sine440_1s"), 30));
         inputs.put("no-samples", Arrays.copyOf(wav("sine440_1s"), 44));
         inputs.put("too-long", wav("long_35s"));
-        byte[] flac = new byte[64];
-        System.arraycopy("fLaC".getBytes(StandardCharsets.US_ASCII), 0, flac, 0, 4);
-        inputs.put("flac", flac);
+        inputs.put("mp3", mp3Header());
         inputs.put("too-big", new byte[2_000_001]);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
                 "max.request.size", "4000000"), new StringSerializer(), new ByteArraySerializer())) {
@@ -89,8 +96,10 @@ class AudioEncoderServiceTest {
 
         SafetensorsBlob want = Safetensors.decode(Files.readAllBytes(FIXTURES.resolve("whisper-tiny.expected.safetensors")));
         Map<String, String> fixtureOf = Map.of("sine", "sine440_1s", "silence", "silence_2s", "mix", "mix_30s");
-        Map<String, Integer> frames = Map.of("sine", 50, "silence", 100, "mix", 1500, "stereo", 100);
-        List<ConsumerRecord<String, byte[]>> features = CommittedRecords.read(bootstrap, "caption.features", 4,
+        float[] stereo = null;
+        float[] flacFeatures = null;
+        Map<String, Integer> frames = Map.of("sine", 50, "silence", 100, "mix", 1500, "stereo", 100, "flac", 100);
+        List<ConsumerRecord<String, byte[]>> features = CommittedRecords.read(bootstrap, "caption.features", 5,
                 Duration.ofSeconds(120));
         assertEquals(frames.keySet(), new java.util.HashSet<>(features.stream().map(ConsumerRecord::key).toList()));
         for (ConsumerRecord<String, byte[]> r : features) {
@@ -103,6 +112,11 @@ class AudioEncoderServiceTest {
                     "the frame count is in the metadata");
             assertTrue(frame.encoderModel().endsWith("whisper-tiny"), frame.encoderModel());
             assertTrue(CaptionHeaders.stageTimes(r.headers()).containsKey("audio-encoder"));
+            if (r.key().equals("stereo")) {
+                stereo = frame.features().toFloats();
+            } else if (r.key().equals("flac")) {
+                flacFeatures = frame.features().toFloats();
+            }
             String stem = fixtureOf.get(r.key());
             if (stem != null) {
                 // the first frames of transformers' last_hidden_state of the same clip
@@ -114,15 +128,18 @@ class AudioEncoderServiceTest {
             }
         }
 
+        assertTrue(Arrays.equals(stereo, flacFeatures), "a FLAC copy of a clip gives the same features as its WAV");
+
         List<ConsumerRecord<String, byte[]>> dead = CommittedRecords.read(bootstrap, "caption.dlq", 6, Duration.ofSeconds(120));
         Map<String, String> reasons = new HashMap<>();
         dead.forEach(d -> reasons.put(d.key(), CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_REASON)));
         assertEquals(6, reasons.size(), reasons.toString());
         assertEquals("not audio: text/plain", reasons.get("text"));
-        assertTrue(reasons.get("truncated").startsWith("not a WAV, AIFF or AU file that javax.sound reads"), reasons.toString());
+        assertTrue(reasons.get("truncated").startsWith("not a WAV, AIFF, AU or FLAC file that javax.sound reads"),
+                reasons.toString());
         assertEquals("the audio has no samples", reasons.get("no-samples"));
         assertEquals("audio of 35.0 s exceeds the limit of 31.0 s", reasons.get("too-long"));
-        assertTrue(reasons.get("flac").startsWith("unsupported audio format audio/x-flac"), reasons.toString());
+        assertTrue(reasons.get("mp3").startsWith("unsupported audio format audio/mpeg"), reasons.toString());
         assertEquals("audio of 2000001 bytes exceeds the 2000000-byte limit", reasons.get("too-big"));
         dead.forEach(d -> assertEquals("audio-encoder", CaptionHeaders.get(d.headers(), CaptionHeaders.DLQ_STAGE)));
     }

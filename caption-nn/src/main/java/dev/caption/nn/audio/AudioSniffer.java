@@ -4,12 +4,12 @@ import java.util.Set;
 
 import org.apache.tika.Tika;
 
-/** Content type from the bytes (Apache Tika's magic detection), never from the file name; what {@link WavDecoder} reads. */
+/** Content type from the bytes (Apache Tika's magic detection), never from the file name; what {@link AudioDecoder} reads. */
 public final class AudioSniffer {
 
-    /** The containers javax.sound reads with PCM samples: WAV, AIFF and AU. */
+    /** What {@link AudioDecoder} reads: WAV, AIFF and AU with PCM samples, and FLAC. */
     public static final Set<String> SUPPORTED = Set.of("audio/vnd.wave", "audio/x-wav", "audio/wav", "audio/x-aiff",
-            "audio/aiff", "audio/basic");
+            "audio/aiff", "audio/basic", "audio/x-flac", "audio/flac");
 
     private static final Tika TIKA = new Tika();
 
@@ -30,7 +30,7 @@ public final class AudioSniffer {
             return null;
         }
         if (isAudio(contentType)) {
-            return "unsupported audio format " + contentType + " (WAV, AIFF and AU with PCM samples are)";
+            return "unsupported audio format " + contentType + " (WAV, AIFF and AU with PCM samples, and FLAC, are)";
         }
         return "not audio: " + contentType;
     }

@@ -38,7 +38,7 @@ class AudioParityTest {
     }
 
     static AudioClip clip(String stem) throws IOException {
-        return new WavDecoder(60).decode(resource("/fixtures/audio/" + stem + ".wav"));
+        return new AudioDecoder(60).decode(resource("/fixtures/audio/" + stem + ".wav"));
     }
 
     @BeforeAll
@@ -70,6 +70,19 @@ class AudioParityTest {
         assertEquals(16000, clip.sampleRate());
         assertEquals(1, clip.channels().length);
         assertArrayEquals(whisper.tensor(stem + ".samples").toFloats(), clip.mono(), 0f, stem);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sine440_1s", "stereo_44100_2s"})
+    void flacDecodesToExactlyTheSamplesOfTheWavItWasMadeFrom(String stem) throws IOException {
+        AudioClip wav = clip(stem);
+        AudioClip flac = new AudioDecoder(60).decode(resource("/fixtures/audio-flac/" + stem + ".flac"));
+        assertEquals("audio/x-flac", AudioSniffer.detect(resource("/fixtures/audio-flac/" + stem + ".flac")));
+        assertEquals(wav.sampleRate(), flac.sampleRate());
+        assertEquals(wav.channels().length, flac.channels().length);
+        for (int c = 0; c < wav.channels().length; c++) {
+            assertArrayEquals(wav.channels()[c], flac.channels()[c], 0f, stem + " channel " + c);
+        }
     }
 
     @ParameterizedTest
@@ -106,14 +119,14 @@ class AudioParityTest {
 
     @Test
     void badAudioIsRefusedWithItsReason() throws IOException {
-        WavDecoder decoder = new WavDecoder(30);
+        AudioDecoder decoder = new AudioDecoder(30);
         assertTrue(assertThrows(AudioDecodeException.class, () -> decoder.decode(new byte[0])).getMessage()
                 .contains("no audio bytes"));
         assertTrue(assertThrows(AudioDecodeException.class, () -> decoder.decode("not a sound at all".getBytes()))
-                .getMessage().startsWith("not a WAV, AIFF or AU file"));
+                .getMessage().startsWith("not a WAV, AIFF, AU or FLAC file"));
         byte[] wav = resource("/fixtures/audio/sine440_1s.wav");
         AudioDecodeException cut = assertThrows(AudioDecodeException.class, () -> decoder.decode(Arrays.copyOf(wav, 30)));
-        assertTrue(cut.getMessage().startsWith("not a WAV, AIFF or AU file") || cut.getMessage().startsWith("corrupt"),
+        assertTrue(cut.getMessage().startsWith("not a WAV, AIFF, AU or FLAC file") || cut.getMessage().startsWith("corrupt"),
                 cut.getMessage());
         AudioDecodeException longClip = assertThrows(AudioDecodeException.class,
                 () -> decoder.decode(resource("/fixtures/audio/long_35s.wav")));

@@ -18,7 +18,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.caption.nn.Parity;
 import dev.caption.nn.audio.AudioClip;
-import dev.caption.nn.audio.WavDecoder;
+import dev.caption.nn.audio.AudioDecoder;
 import dev.caption.nn.audio.WhisperFeatureConfig;
 import dev.caption.nn.audio.WhisperFeatureExtractor;
 import dev.caption.tensor.Safetensors;
@@ -80,7 +80,7 @@ class WhisperEncoderTest {
         try (var in = WhisperEncoderTest.class.getResourceAsStream("/fixtures/audio/" + stem + ".wav")) {
             wav = in.readAllBytes();
         }
-        AudioClip clip = new WavDecoder(60).decode(wav);
+        AudioClip clip = new AudioDecoder(60).decode(wav);
         try (NDManager scope = manager.newSubManager()) {
             NDArray features = scope.create(extractor.extract(clip.mono()), new Shape(1, 80, 3000));
             Parity.assertClose(expected, stem + ".last_hidden_state", encoder.forward(features).lastHiddenState().squeeze(0),

@@ -11,16 +11,17 @@ import javax.sound.sampled.AudioSystem;
 import javax.sound.sampled.UnsupportedAudioFileException;
 
 /**
- * PCM WAV (and the other containers {@code javax.sound} reads: AIFF, AU) to float samples. Integer PCM of 8, 16, 24
- * or 32 bits becomes {@code value / 2^(bits-1)}, so 16-bit audio is {@code int16 / 32768} as soundfile and
- * torchaudio give it; 32-bit float PCM is taken as it is. A clip longer than {@code maxSeconds} is refused from its
- * header, before its samples are read.
+ * Audio files to float samples through {@code javax.sound}: WAV, AIFF and AU with PCM samples, and FLAC through
+ * jflac's javax.sound provider (decoded to PCM first). Integer PCM of 8, 16, 24 or 32 bits becomes
+ * {@code value / 2^(bits-1)}, so 16-bit audio is {@code int16 / 32768} as soundfile and torchaudio give it; 32-bit
+ * float PCM is taken as it is. A clip longer than {@code maxSeconds} is refused from its header, before its samples
+ * are read.
  */
-public final class WavDecoder {
+public final class AudioDecoder {
 
     private final double maxSeconds;
 
-    public WavDecoder(double maxSeconds) {
+    public AudioDecoder(double maxSeconds) {
         this.maxSeconds = maxSeconds;
     }
 
@@ -28,7 +29,8 @@ public final class WavDecoder {
         if (bytes == null || bytes.length == 0) {
             throw new AudioDecodeException("no audio bytes");
         }
-        try (AudioInputStream in = AudioSystem.getAudioInputStream(new ByteArrayInputStream(bytes))) {
+        try (AudioInputStream raw = AudioSystem.getAudioInputStream(new ByteArrayInputStream(bytes));
+             AudioInputStream in = pcm(raw)) {
             AudioFormat f = in.getFormat();
             int channels = f.getChannels();
             int bits = f.getSampleSizeInBits();
@@ -69,13 +71,30 @@ public final class WavDecoder {
             }
             return new AudioClip(Math.round(f.getSampleRate()), out);
         } catch (UnsupportedAudioFileException e) {
-            throw new AudioDecodeException("not a WAV, AIFF or AU file that javax.sound reads (corrupt or truncated?)", e);
+            throw new AudioDecodeException("not a WAV, AIFF, AU or FLAC file that javax.sound reads (corrupt or truncated?)", e);
         } catch (IOException | RuntimeException e) {
             if (e instanceof AudioDecodeException ade) {
                 throw ade;
             }
             throw new AudioDecodeException("corrupt or truncated audio: " + e.getMessage(), e);
         }
+    }
+
+    /** A compressed stream (FLAC) as signed little-endian PCM of its own bit depth; PCM streams as they are. */
+    private static AudioInputStream pcm(AudioInputStream in) {
+        AudioFormat f = in.getFormat();
+        AudioFormat.Encoding e = f.getEncoding();
+        if (e.equals(AudioFormat.Encoding.PCM_SIGNED) || e.equals(AudioFormat.Encoding.PCM_UNSIGNED)
+                || e.equals(AudioFormat.Encoding.PCM_FLOAT)) {
+            return in;
+        }
+        int bits = f.getSampleSizeInBits() > 0 ? f.getSampleSizeInBits() : 16;
+        AudioFormat target = new AudioFormat(AudioFormat.Encoding.PCM_SIGNED, f.getSampleRate(), bits, f.getChannels(),
+                f.getChannels() * ((bits + 7) / 8), f.getSampleRate(), false);
+        if (!AudioSystem.isConversionSupported(target, f)) {
+            throw new AudioDecodeException("unsupported audio encoding " + e + " (PCM and FLAC are)");
+        }
+        return AudioSystem.getAudioInputStream(target, in);
     }
 
     private static int integerSample(ByteBuffer buf, int at, int bits, boolean unsigned) {
