@@ -20,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.caption.broker.LocalKafkaExtension;
-import dev.caption.core.message.Json;
 
 /** `caption publish` and `caption tail` against the real local broker, through the command line. */
 class PublishAndTailTest {
@@ -30,17 +29,6 @@ class PublishAndTailTest {
 
     @TempDir
     Path dir;
-
-    /** tail --json: one JSON object per line. */
-    private static List<JsonNode> jsonLines(String out) {
-        return out.lines().map(l -> {
-            try {
-                return Json.MAPPER.readTree(l);
-            } catch (Exception e) {
-                throw new AssertionError("not JSON: " + l, e);
-            }
-        }).toList();
-    }
 
     @Test
     void audioFilesGoToTheAudioTopicByTheirBytesAndUnsupportedAudioIsSkippedWithItsFormat() throws Exception {
@@ -67,7 +55,7 @@ class PublishAndTailTest {
         CliRun tail = CliRun.of("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
                 "--topic", "audio", "--from-beginning", "--until-end", "--json");
         assertEquals(0, tail.status(), tail.err());
-        List<JsonNode> lines = jsonLines(tail.out());
+        List<JsonNode> lines = tail.jsonLines();
         Map<String, String> types = lines.stream().collect(Collectors.toMap(n -> n.get("key").asText(),
                 n -> n.at("/value/contentType").asText()));
         assertEquals(2, types.size(), tail.out());
@@ -105,7 +93,7 @@ class PublishAndTailTest {
         CliRun tail = CliRun.of("tail", "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic-prefix", prefix,
                 "--topic", "images,references", "--from-beginning", "--until-end", "--json");
         assertEquals(0, tail.status(), tail.err());
-        List<JsonNode> lines = jsonLines(tail.out());
+        List<JsonNode> lines = tail.jsonLines();
         Map<String, String> imageTypes = lines.stream().filter(n -> n.get("topic").asText().equals("t1.caption.images"))
                 .collect(Collectors.toMap(n -> n.get("key").asText(), n -> n.get("value").get("contentType").asText()));
         assertEquals(Map.of("nested/red-circle", "image/png", "nested/triangles", "image/jpeg", "ring", "image/gif",

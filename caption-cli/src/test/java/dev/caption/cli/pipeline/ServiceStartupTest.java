@@ -37,8 +37,7 @@ class ServiceStartupTest {
             try (ServiceProcess eval = ServiceProcess.start(Path.of(".."), "eval-service", "eval-service", props, work, "1g")) {
                 eval.awaitReady(Duration.ofMinutes(3));
             }
-            try (Admin admin = Admin.create(new java.util.HashMap<String, Object>(
-                    LocalBrokers.settings(broker, BrokerSecurity.ADMIN).clientConfig()))) {
+            try (Admin admin = Admin.create(LocalBrokers.settings(broker, BrokerSecurity.ADMIN).clientConfig())) {
                 Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
                 for (Topic t : Topic.values()) {
                     assertTrue(names.contains(Topics.defaults().name(t)), t + " was not created: " + names);

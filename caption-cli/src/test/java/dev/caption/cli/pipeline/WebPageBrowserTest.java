@@ -22,6 +22,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import dev.caption.broker.LocalKafkaBroker;
+import dev.caption.cli.ImageInputs;
 import dev.caption.cli.ReferenceFiles;
 import dev.caption.cli.SyntheticWorld;
 import dev.caption.cli.streams.LocalBrokers;
@@ -53,7 +54,7 @@ class WebPageBrowserTest {
     }
 
     private static String stem(Path image) {
-        return image.getFileName().toString().replaceFirst("\\.[^.]+$", "");
+        return ImageInputs.stripExtension(image.getFileName().toString());
     }
 
     @Test

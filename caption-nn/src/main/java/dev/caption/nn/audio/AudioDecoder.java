@@ -45,9 +45,8 @@ public final class AudioDecoder {
                 throw new AudioDecodeException("audio header gives " + channels + " channels at " + f.getSampleRate() + " Hz");
             }
             long frames = in.getFrameLength();
-            if (frames != AudioSystem.NOT_SPECIFIED && frames / f.getSampleRate() > maxSeconds) {
-                throw new AudioDecodeException(String.format(java.util.Locale.ROOT,
-                        "audio of %.1f s exceeds the limit of %.1f s", frames / f.getSampleRate(), maxSeconds));
+            if (frames != AudioSystem.NOT_SPECIFIED) {
+                requireWithinLimit(frames / f.getSampleRate());
             }
             byte[] pcm = in.readAllBytes();
             int frameBytes = f.getFrameSize();
@@ -55,10 +54,7 @@ public final class AudioDecoder {
             if (n == 0) {
                 throw new AudioDecodeException("the audio has no samples");
             }
-            if (n / f.getSampleRate() > maxSeconds) {
-                throw new AudioDecodeException(String.format(java.util.Locale.ROOT,
-                        "audio of %.1f s exceeds the limit of %.1f s", n / f.getSampleRate(), maxSeconds));
-            }
+            requireWithinLimit(n / f.getSampleRate());
             ByteBuffer buf = ByteBuffer.wrap(pcm).order(f.isBigEndian() ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
             int bytesPerSample = bits / 8;
             float scale = (float) Math.pow(2, bits - 1);
@@ -77,6 +73,14 @@ public final class AudioDecoder {
                 throw ade;
             }
             throw new AudioDecodeException("corrupt or truncated audio: " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses a clip of {@code seconds} over the limit: from its header when it gives a length, else once read. */
+    private void requireWithinLimit(double seconds) {
+        if (seconds > maxSeconds) {
+            throw new AudioDecodeException(String.format(java.util.Locale.ROOT, "audio of %.1f s exceeds the limit of %.1f s",
+                    seconds, maxSeconds));
         }
     }
 

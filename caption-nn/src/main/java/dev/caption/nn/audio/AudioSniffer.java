@@ -2,22 +2,23 @@ package dev.caption.nn.audio;
 
 import java.util.Set;
 
-import org.apache.tika.Tika;
+import dev.caption.image.ImageSniffer;
 
-/** Content type from the bytes (Apache Tika's magic detection), never from the file name; what {@link AudioDecoder} reads. */
+/**
+ * Which content types {@link AudioDecoder} reads. The type itself comes from the bytes, never the file name, by
+ * the same detection images use ({@link ImageSniffer#detect}, Apache Tika's magic).
+ */
 public final class AudioSniffer {
 
     /** What {@link AudioDecoder} reads: WAV, AIFF and AU with PCM samples, and FLAC. */
     public static final Set<String> SUPPORTED = Set.of("audio/vnd.wave", "audio/x-wav", "audio/wav", "audio/x-aiff",
             "audio/aiff", "audio/basic", "audio/x-flac", "audio/flac");
 
-    private static final Tika TIKA = new Tika();
-
     private AudioSniffer() {
     }
 
     public static String detect(byte[] bytes) {
-        return TIKA.detect(bytes);
+        return ImageSniffer.detect(bytes);
     }
 
     public static boolean isAudio(String contentType) {
