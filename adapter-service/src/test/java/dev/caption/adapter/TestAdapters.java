@@ -18,7 +18,7 @@ final class TestAdapters {
     }
 
     static AdapterSpec spec(String id, String strategy) {
-        return AdapterSpec.builder(strategy, new AdapterSpec.Vision(ENCODER, "local", -2, false, 16, 48),
+        return AdapterSpec.builder(strategy, AdapterSpec.Vision.image(ENCODER, "local", -2, false, 16, 48),
                 new AdapterSpec.Llm(LLM, "local", 32)).id(id)
                 .options(strategy.equals("avgpool") ? Map.of("grid", 2) : Map.of()).build();
     }

@@ -99,7 +99,7 @@ public final class BenchPipelineCommand extends CaptionCommand {
         Path a = adapter;
         if (a == null) {
             a = work.resolve("adapter");
-            AdapterSpec spec = AdapterSpec.builder("conv", new AdapterSpec.Vision(c, "local", -2, false, 49, 768),
+            AdapterSpec spec = AdapterSpec.builder("conv", AdapterSpec.Vision.image(c, "local", -2, false, 49, 768),
                     new AdapterSpec.Llm(l, "local", 1024)).id("bench-conv").build();
             try (NDManager m = NDManager.newBaseManager(); Adapter ad = Adapter.create(spec, m, 7)) {
                 ad.save(a, spec);

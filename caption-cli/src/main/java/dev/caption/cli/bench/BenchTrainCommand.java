@@ -99,7 +99,7 @@ public final class BenchTrainCommand extends CaptionCommand {
             train.add(new TrainingExample("img-" + i, List.of(caption)));
         }
         List<TrainingExample> val = List.of(new TrainingExample("val", List.of(caption)));
-        AdapterSpec spec = AdapterSpec.builder("mlp", new AdapterSpec.Vision("bench", "none", -2, false, TOKENS, VISION),
+        AdapterSpec spec = AdapterSpec.builder("mlp", AdapterSpec.Vision.image("bench", "none", -2, false, TOKENS, VISION),
                 new AdapterSpec.Llm("bench", "none", hidden)).id("bench").build();
         Path out = Files.createTempDirectory("bench-train");
         long[] last = {System.nanoTime()};
@@ -133,7 +133,7 @@ public final class BenchTrainCommand extends CaptionCommand {
         out().printf(Locale.ROOT, "adapter inference, %d x %d features -> hidden %d, batch %d:%n", TOKENS, VISION, hidden,
                 adapterBatch);
         for (String strategy : Adapter.STRATEGIES) {
-            AdapterSpec spec = AdapterSpec.builder(strategy, new AdapterSpec.Vision("bench", "none", -2, false, TOKENS, VISION),
+            AdapterSpec spec = AdapterSpec.builder(strategy, AdapterSpec.Vision.image("bench", "none", -2, false, TOKENS, VISION),
                     new AdapterSpec.Llm("bench", "none", hidden)).id("bench").build();
             try (Adapter a = Adapter.create(spec, manager, 1)) {
                 int rounds = 0;

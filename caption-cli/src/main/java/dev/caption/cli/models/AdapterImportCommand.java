@@ -85,7 +85,7 @@ public final class AdapterImportCommand extends CaptionCommand {
         vision.hiddenStateIndex(layer, encoder);
         int tokens = vision.numPositions() - (keepCls ? 0 : 1);
         AdapterSpec spec = AdapterSpec.builder(strategy,
-                        new AdapterSpec.Vision(clip.ref().displayId(), clip.commit(), layer, keepCls, tokens, vision.hiddenSize()),
+                        AdapterSpec.Vision.image(clip.ref().displayId(), clip.commit(), layer, keepCls, tokens, vision.hiddenSize()),
                         new AdapterSpec.Llm(lm.ref().displayId(), lm.commit(), qwen.hiddenSize()))
                 .id(id != null ? id : out.toAbsolutePath().normalize().getFileName().toString())
                 .options(options).build();

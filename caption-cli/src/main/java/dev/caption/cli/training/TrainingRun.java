@@ -172,7 +172,7 @@ final class TrainingRun {
     static AdapterSpec spec(String id, String strategy, Map<String, Integer> strategyOptions, FeatureCache.Source f,
                             Qwen3Captioner lm) {
         return AdapterSpec.builder(strategy,
-                        new AdapterSpec.Vision(f.model(), f.revision(), f.layer(), f.keepCls(), f.tokens(), f.dim()),
+                        AdapterSpec.Vision.image(f.model(), f.revision(), f.layer(), f.keepCls(), f.tokens(), f.dim()),
                         new AdapterSpec.Llm(lm.modelId(), lm.revision(), lm.hiddenSize()))
                 .id(id).options(strategyOptions).build();
     }

@@ -3,6 +3,7 @@ package dev.caption.nn.adapter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,11 +39,20 @@ public abstract class Adapter implements AutoCloseable {
         this.parameters = Collections.unmodifiableMap(params.all());      // a view: subclasses register after super()
     }
 
-    /** [B, tokens, d_vision] → [B, prefixTokens, d_llm]. */
+    /** [B, tokens, d_vision] → [B, prefixTokens, d_llm]; for audio, tokens is the clips' frame count. */
     public abstract NDArray forward(NDArray features);
 
-    /** n, the prefix length. */
+    /** n, the prefix length of full-size features ({@code vision.tokens} rows). */
     public abstract int prefixTokens();
+
+    /**
+     * The prefix length of features of {@code frames} rows: {@link #prefixTokens()} for a strategy whose output
+     * does not depend on the input's length (every image adapter, and mean). A strategy that compresses the
+     * sequence overrides it, and refuses a sequence too short to leave a token.
+     */
+    public int prefixTokens(int frames) {
+        return prefixTokens();
+    }
 
     /** Checkpoint keys that loading skips by name: tensors an older layout had that change no output. */
     protected List<String> ignoredKeys() {
@@ -52,7 +62,12 @@ public abstract class Adapter implements AutoCloseable {
     /** A new adapter for {@code spec} with seeded PyTorch-default initialisation. */
     public static Adapter create(AdapterSpec spec, NDManager parent, long seed) {
         NDManager m = parent.newSubManager();
-        return build(spec, m, AdapterParams.initialised(m, seed));
+        try {
+            return build(spec, m, AdapterParams.initialised(m, seed));
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
     }
 
     /** Reads {@code adapter.json} and {@code adapter.safetensors} from {@code dir}; every key must fit. */
@@ -118,29 +133,40 @@ public abstract class Adapter implements AutoCloseable {
     }
 
     /**
-     * One batch through the adapter, Java arrays in and out: each image's features [tokens × d_vision], row-major,
-     * to its prefix [n × d_llm].
+     * Java arrays in and out: each item's features [frames × d_vision], row-major, to its prefix [n × d_llm]
+     * ({@code prefix.length / d_llm} tokens). Items of the same length go through the adapter as one batch; image
+     * features all have {@code vision.tokens} rows, so an image batch is one forward pass.
      */
     public List<float[]> project(List<float[]> features) {
-        int t = spec.vision().tokens();
         int d = spec.vision().dim();
-        float[] x = new float[features.size() * t * d];
+        Map<Integer, List<Integer>> byFrames = new java.util.TreeMap<>();
         for (int i = 0; i < features.size(); i++) {
-            if (features.get(i).length != t * d) {
-                throw new IllegalArgumentException("features of " + features.get(i).length + " values, not " + t + " x " + d);
+            int length = features.get(i).length;
+            int frames = length / d;
+            boolean fits = length % d == 0 && (spec.vision().audio() ? frames >= 1 && frames <= spec.vision().tokens()
+                    : frames == spec.vision().tokens());
+            if (!fits) {
+                throw new IllegalArgumentException("features of " + length + " values do not fit [" + (spec.vision().audio()
+                        ? "1.." : "") + spec.vision().tokens() + " x " + d + "]");
             }
-            System.arraycopy(features.get(i), 0, x, i * t * d, t * d);
+            byFrames.computeIfAbsent(frames, f -> new ArrayList<>()).add(i);
         }
-        float[] prefixes;
-        try (NDManager scope = newScope()) {
-            prefixes = forward(scope.create(x, new ai.djl.ndarray.types.Shape(features.size(), t, d))).toFloatArray();  // [B, n, H]
-        }
-        int size = prefixTokens() * spec.llm().hiddenSize();
-        List<float[]> out = new java.util.ArrayList<>(features.size());
-        for (int i = 0; i < features.size(); i++) {
-            out.add(java.util.Arrays.copyOfRange(prefixes, i * size, (i + 1) * size));
-        }
-        return out;
+        float[][] out = new float[features.size()][];
+        byFrames.forEach((frames, items) -> {
+            int size = prefixTokens(frames) * spec.llm().hiddenSize();
+            float[] x = new float[items.size() * frames * d];
+            for (int j = 0; j < items.size(); j++) {
+                System.arraycopy(features.get(items.get(j)), 0, x, j * frames * d, frames * d);
+            }
+            float[] prefixes;
+            try (NDManager scope = newScope()) {
+                prefixes = forward(scope.create(x, new ai.djl.ndarray.types.Shape(items.size(), frames, d))).toFloatArray();  // [B, n, H]
+            }
+            for (int j = 0; j < items.size(); j++) {
+                out[items.get(j)] = java.util.Arrays.copyOfRange(prefixes, j * size, (j + 1) * size);
+            }
+        });
+        return java.util.Arrays.asList(out);
     }
 
     /** A scope for one forward pass's arrays, on the adapter's device. */
@@ -159,6 +185,17 @@ public abstract class Adapter implements AutoCloseable {
 
     public long parameterCount() {
         return parameters.values().stream().mapToLong(a -> a.getShape().size()).sum();
+    }
+
+    /**
+     * Refuses audio features for a strategy built on the image's square patch grid, naming the ones that take a
+     * sequence.
+     */
+    protected void requireImage(String why) {
+        if (spec.vision().audio()) {
+            throw new IllegalArgumentException("the " + spec.strategy() + " adapter " + why + "; audio features are a "
+                    + "1-D sequence of frames: use --strategy conv or mean (or mlp) for audio");
+        }
     }
 
     /** Patches per side of the feature grid (the CLS token, when kept, is not on the grid). */

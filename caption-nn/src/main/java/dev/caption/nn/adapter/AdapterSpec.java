@@ -38,8 +38,37 @@ public record AdapterSpec(String format, String id, String strategy, Map<String,
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
-    /** The features the adapter reads: hidden state {@code layer} of {@code model}, [tokens, dim]. */
-    public record Vision(String model, String revision, int layer, boolean keepCls, int tokens, int dim) {
+    /**
+     * The features the adapter reads: hidden state {@code layer} of {@code model}, [tokens, dim]. Image features
+     * (CLIP) always have {@code tokens} rows; audio features (Whisper) are a sequence of as many frames as the clip
+     * covers, at most {@code tokens} (the encoder's window, 1500 for 30 s). Written as {@code "vision"} in
+     * adapter.json; a spec without {@code modality} is an image adapter.
+     */
+    public record Vision(String model, String revision, int layer, boolean keepCls, int tokens, int dim, String modality) {
+
+        public static final String IMAGE = "image";
+        public static final String AUDIO = "audio";
+
+        public Vision {
+            modality = modality == null ? IMAGE : modality;
+            if (!IMAGE.equals(modality) && !AUDIO.equals(modality)) {
+                throw new IllegalArgumentException("adapter.json: unknown modality '" + modality + "' (image or audio)");
+            }
+        }
+
+        /** Image features: exactly {@code tokens} rows. */
+        public static Vision image(String model, String revision, int layer, boolean keepCls, int tokens, int dim) {
+            return new Vision(model, revision, layer, keepCls, tokens, dim, IMAGE);
+        }
+
+        /** Audio features: a sequence of 1 to {@code maxFrames} frames. */
+        public static Vision audio(String model, String revision, int layer, int maxFrames, int dim) {
+            return new Vision(model, revision, layer, false, maxFrames, dim, AUDIO);
+        }
+
+        public boolean audio() {
+            return AUDIO.equals(modality);
+        }
     }
 
     /** The LLM whose hidden space the prefix is in. */
@@ -61,7 +90,10 @@ public record AdapterSpec(String format, String id, String strategy, Map<String,
         training = training == null ? Map.of() : training;
     }
 
-    /** A spec of {@code strategy} for the given features and LLM, with the image prompt and no options. */
+    /**
+     * A spec of {@code strategy} for the given features and LLM, with no options and the prompt of the features'
+     * modality ({@link Prompt#IMAGE} or {@link Prompt#AUDIO}).
+     */
     public static Builder builder(String strategy, Vision vision, Llm llm) {
         return new Builder(strategy, vision, llm);
     }
@@ -72,7 +104,7 @@ public record AdapterSpec(String format, String id, String strategy, Map<String,
         private final Llm llm;
         private String id;
         private Map<String, Integer> options = Map.of();
-        private Prompt prompt = Prompt.IMAGE;
+        private Prompt prompt;
         private Map<String, Object> training = Map.of();
 
         private Builder(String strategy, Vision vision, Llm llm) {
@@ -103,7 +135,8 @@ public record AdapterSpec(String format, String id, String strategy, Map<String,
         }
 
         public AdapterSpec build() {
-            return new AdapterSpec(FORMAT, id != null ? id : strategy, strategy, options, vision, llm, prompt, training);
+            Prompt p = prompt != null ? prompt : vision != null && vision.audio() ? Prompt.AUDIO : Prompt.IMAGE;
+            return new AdapterSpec(FORMAT, id != null ? id : strategy, strategy, options, vision, llm, p, training);
         }
     }
 
@@ -146,7 +179,8 @@ public record AdapterSpec(String format, String id, String strategy, Map<String,
 
     /**
      * Refuses features that are not the ones this adapter was trained on, naming each difference with both sides:
-     * another encoder, layer, CLS choice or shape.
+     * another encoder, layer, CLS choice or shape. An audio adapter takes any number of frames from 1 to its
+     * {@code tokens}; the strategy may need more ({@link Adapter#prefixTokens(int)}).
      */
     public void checkFeatures(String model, int layer, boolean keepCls, long tokens, long dim) {
         List<String> differences = new ArrayList<>();
@@ -159,8 +193,10 @@ public record AdapterSpec(String format, String id, String strategy, Map<String,
         if (keepCls != vision.keepCls()) {
             differences.add((keepCls ? "with" : "without") + " CLS (adapter: " + (vision.keepCls() ? "with" : "without") + ")");
         }
-        if (tokens != vision.tokens() || dim != vision.dim()) {
-            differences.add("shape [" + tokens + " x " + dim + "] (adapter: [" + vision.tokens() + " x " + vision.dim() + "])");
+        if (vision.audio() ? tokens < 1 || tokens > vision.tokens() || dim != vision.dim()
+                : tokens != vision.tokens() || dim != vision.dim()) {
+            differences.add("shape [" + tokens + " x " + dim + "] (adapter: [" + (vision.audio() ? "1.." : "")
+                    + vision.tokens() + " x " + vision.dim() + "])");
         }
         if (!differences.isEmpty()) {
             throw new IllegalArgumentException("features do not fit adapter " + id + ": " + String.join(", ", differences));

@@ -16,6 +16,7 @@ final class AvgPoolAdapter extends Adapter {
 
     AvgPoolAdapter(AdapterSpec spec, NDManager m, AdapterParams p) {
         super(spec, m, p);
+        requireImage("pools the image's square patch grid");
         s = spec.option("grid", 3);
         int g = grid();
         if (s < 1 || s > g) {

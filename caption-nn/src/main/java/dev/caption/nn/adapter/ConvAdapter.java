@@ -10,7 +10,8 @@ import dev.caption.nn.modules.LinearW;
 /**
  * {@code conv}, the seed's sketch: relu(Conv1d(stride k)) → Linear → relu(Conv1d(stride k)) → Linear, over the
  * token axis. Options {@code kernel} (k = stride, default 2) and {@code width} (hidden channels, default d_llm).
- * T tokens become floor(floor(T/k)/k).
+ * T tokens become floor(floor(T/k)/k): the time-axis compression it was sketched for on audio, where T is the
+ * clip's frame count and so is the prefix length.
  */
 final class ConvAdapter extends Adapter {
 
@@ -57,5 +58,15 @@ final class ConvAdapter extends Adapter {
     @Override
     public int prefixTokens() {
         return tokensOut;
+    }
+
+    @Override
+    public int prefixTokens(int frames) {
+        int n = frames / k / k;
+        if (n < 1) {
+            throw new IllegalArgumentException("the conv adapter " + spec.id() + " (stride " + k + ", twice) needs at least "
+                    + k * k + " frames, got " + frames);
+        }
+        return n;
     }
 }

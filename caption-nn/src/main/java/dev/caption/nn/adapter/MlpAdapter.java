@@ -22,4 +22,10 @@ final class MlpAdapter extends Adapter {
     public int prefixTokens() {
         return spec.vision().tokens();
     }
+
+    /** One prefix token per frame: a 30 s clip gives 1500. */
+    @Override
+    public int prefixTokens(int frames) {
+        return frames;
+    }
 }

@@ -42,6 +42,7 @@ final class ResamplerAdapter extends Adapter {
 
     ResamplerAdapter(AdapterSpec spec, NDManager m, AdapterParams p) {
         super(spec, m, p);
+        requireImage("adds 2-D grid positions to its keys");
         queries = spec.option("queries", 16);
         width = spec.option("width", 256);
         int heads = spec.option("heads", 4);

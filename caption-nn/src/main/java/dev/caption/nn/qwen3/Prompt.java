@@ -19,6 +19,9 @@ public record Prompt(String template) {
     /** The image prompt: the non-thinking chat template around the prefix and the instruction. */
     public static final Prompt IMAGE = new Prompt(Qwen3Tokenizer.chat(SLOT + "\nDescribe the image in one sentence."));
 
+    /** The audio prompt: the image prompt with "audio" where it says "image". */
+    public static final Prompt AUDIO = new Prompt(Qwen3Tokenizer.chat(SLOT + "\nDescribe the audio in one sentence."));
+
     public Prompt {
         if (template == null) {
             throw new IllegalArgumentException("no prompt given");

@@ -177,16 +177,12 @@ public final class AdapterTrainer {
     private NDArray loss(Adapter adapter, FeatureSource features, List<Row> batch, NDManager step, int[] tokens) {
         long[] before = tokenizer.encode(adapter.spec().prompt().before());
         long[] after = tokenizer.encode(adapter.spec().prompt().after());
-        int n = adapter.prefixTokens();
-        int t = features.tokens();
-        int d = features.dim();
-        float[] x = new float[batch.size() * t * d];
+        NDArray[] prefixes = prefixes(adapter, features, batch, step);                         // [n_i, H] each
+        int length = 0;
         for (int i = 0; i < batch.size(); i++) {
-            System.arraycopy(features.features(batch.get(i).id()), 0, x, i * t * d, t * d);
+            length = Math.max(length, before.length + (int) prefixes[i].getShape().get(0) + after.length
+                    + batch.get(i).caption().length);
         }
-        NDArray prefix = adapter.forward(step.create(x, new Shape(batch.size(), t, d)));       // [B, n, H]
-        int longest = batch.stream().mapToInt(r -> r.caption().length).max().orElseThrow();
-        int length = before.length + n + after.length + longest;
         NDArray beforeEmb = llm.embed(step, before);                                           // [nb, H]
         NDArray afterEmb = llm.embed(step, after);                                             // [na, H]
         NDList rows = new NDList();
@@ -194,19 +190,47 @@ public final class AdapterTrainer {
         long[][] labels = new long[batch.size()][length];
         for (int i = 0; i < batch.size(); i++) {
             long[] cap = batch.get(i).caption();
-            int pad = longest - cap.length;
-            long[] tail = new long[cap.length + pad];
+            int n = (int) prefixes[i].getShape().get(0);
+            int real = before.length + n + after.length + cap.length;
+            long[] tail = new long[length - before.length - n - after.length];
             System.arraycopy(cap, 0, tail, 0, cap.length);
             java.util.Arrays.fill(tail, cap.length, tail.length, padId);
             // [before | prefix_i | after | caption <|im_end|> | pad]                          [T, H]
-            rows.add(NDArrays.concat(new NDList(beforeEmb, prefix.get(i), afterEmb, llm.embed(step, tail)), 0));
-            int real = length - pad;
+            rows.add(NDArrays.concat(new NDList(beforeEmb, prefixes[i], afterEmb, llm.embed(step, tail)), 0));
             java.util.Arrays.fill(mask[i], 0, real, 1);
             java.util.Arrays.fill(labels[i], TeacherForcing.IGNORE);
             System.arraycopy(cap, 0, labels[i], before.length + n + after.length, cap.length);
             tokens[0] += real;
         }
         return TeacherForcing.loss(llm, NDArrays.stack(rows, 0), mask, labels);
+    }
+
+    /**
+     * Each row's prefix [n_i, H], in batch order. Rows whose features have the same length go through the adapter
+     * together: all of an image batch at once; audio clips by frame count, since a conv adapter's prefix is as long
+     * as its clip.
+     */
+    private static NDArray[] prefixes(Adapter adapter, FeatureSource features, List<Row> batch, NDManager step) {
+        int d = features.dim();
+        Map<Integer, List<Integer>> byLength = new java.util.TreeMap<>();
+        List<float[]> values = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            float[] f = features.features(batch.get(i).id());
+            values.add(f);
+            byLength.computeIfAbsent(f.length / d, k -> new ArrayList<>()).add(i);
+        }
+        NDArray[] out = new NDArray[batch.size()];
+        byLength.forEach((frames, items) -> {
+            float[] x = new float[items.size() * frames * d];
+            for (int j = 0; j < items.size(); j++) {
+                System.arraycopy(values.get(items.get(j)), 0, x, j * frames * d, frames * d);
+            }
+            NDArray prefix = adapter.forward(step.create(x, new Shape(items.size(), frames, d)));  // [b, n, H]
+            for (int j = 0; j < items.size(); j++) {
+                out[items.get(j)] = prefix.get(j);
+            }
+        });
+        return out;
     }
 
     private Map<String, long[][]> tokenize(List<TrainingExample> examples) {

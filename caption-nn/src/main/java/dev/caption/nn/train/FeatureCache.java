@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import dev.caption.nn.adapter.AdapterSpec;
 import dev.caption.nn.hub.ModelRef;
 
 import dev.caption.nn.weights.MappedSafetensors;
@@ -34,13 +35,25 @@ public final class FeatureCache implements FeatureSource, AutoCloseable {
     private static final String INDEX = "cache.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Which features these are; a cache is only reused for the same encoder, layer and CLS choice. */
-    public record Source(String model, String revision, int layer, boolean keepCls, int tokens, int dim) {
+    /**
+     * Which features these are; a cache is only reused for the same encoder, layer and CLS choice. Image features
+     * are [tokens, dim] each; audio features [frames, dim] with 1 ≤ frames ≤ tokens, each stored with its own
+     * length. A cache.json without a modality holds image features.
+     */
+    public record Source(String model, String revision, int layer, boolean keepCls, int tokens, int dim, String modality) {
+
+        public Source {
+            modality = modality == null ? AdapterSpec.Vision.IMAGE : modality;
+        }
 
         /** The same features: the same model (a directory under another path is the same model), layer, CLS and shape. */
         boolean sameFeatures(Source o) {
             return ModelRef.sameModel(model, o.model) && revision.equals(o.revision) && layer == o.layer
-                    && keepCls == o.keepCls && tokens == o.tokens && dim == o.dim;
+                    && keepCls == o.keepCls && tokens == o.tokens && dim == o.dim && modality.equals(o.modality);
+        }
+
+        boolean audio() {
+            return AdapterSpec.Vision.AUDIO.equals(modality);
         }
     }
 
@@ -95,11 +108,17 @@ public final class FeatureCache implements FeatureSource, AutoCloseable {
         return wanted.stream().filter(id -> !contains(id)).toList();
     }
 
-    /** Adds one image's features [tokens, dim]; written with the next full shard or {@link #flush()}. */
+    /**
+     * Adds one item's features, [tokens, dim] for an image, [frames, dim] for a clip; written with the next full
+     * shard or {@link #flush()}.
+     */
     public void put(String id, float[] features) {
-        if (features.length != source.tokens() * source.dim()) {
+        int frames = features.length / source.dim();
+        boolean fits = features.length % source.dim() == 0 && (source.audio() ? frames >= 1 && frames <= source.tokens()
+                : frames == source.tokens());
+        if (!fits) {
             throw new IllegalArgumentException("features of " + id + " have " + features.length + " values, not "
-                    + source.tokens() + " x " + source.dim());
+                    + (source.audio() ? "1.." : "") + source.tokens() + " x " + source.dim());
         }
         pending.put(id, features);
         if (pending.size() >= SHARD_SIZE) {
@@ -114,7 +133,7 @@ public final class FeatureCache implements FeatureSource, AutoCloseable {
         }
         String shard = String.format("shard-%05d.safetensors", new java.util.HashSet<>(shardOf.values()).size());
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        pending.forEach((id, f) -> tensors.put(id, Tensor.ofFloats(DType.F16, new long[] {source.tokens(), source.dim()}, f)));
+        pending.forEach((id, f) -> tensors.put(id, Tensor.ofFloats(DType.F16, new long[] {f.length / source.dim(), source.dim()}, f)));
         try {
             Files.write(dir.resolve(shard), Safetensors.encode(tensors, Map.of("model", source.model(),
                     "layer", Integer.toString(source.layer()))));
@@ -142,7 +161,7 @@ public final class FeatureCache implements FeatureSource, AutoCloseable {
         MappedSafetensors file = open.computeIfAbsent(shard, s -> MappedSafetensors.open(dir.resolve(s)));
         SafetensorsHeader.Entry e = file.header().entries().get(id);
         ByteBuffer half = file.map(e).order(ByteOrder.LITTLE_ENDIAN);
-        float[] out = new float[source.tokens() * source.dim()];
+        float[] out = new float[Math.toIntExact(e.byteLength() / 2)];
         for (int i = 0; i < out.length; i++) {
             out[i] = Float16.toFloat(half.getShort(2 * i));
         }

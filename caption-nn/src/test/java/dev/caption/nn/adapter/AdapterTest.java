@@ -26,7 +26,7 @@ import dev.caption.tensor.Tensor;
 class AdapterTest {
 
     static AdapterSpec spec(String strategy, Map<String, Integer> options, int tokens, boolean keepCls) {
-        return AdapterSpec.builder(strategy, new AdapterSpec.Vision("clip-tiny", "local", -2, keepCls, tokens, 48),
+        return AdapterSpec.builder(strategy, AdapterSpec.Vision.image("clip-tiny", "local", -2, keepCls, tokens, 48),
                 new AdapterSpec.Llm("qwen3-tiny", "local", 32)).id(strategy + "-test").options(options).build();
     }
 

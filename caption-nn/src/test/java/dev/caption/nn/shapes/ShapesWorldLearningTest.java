@@ -96,7 +96,7 @@ class ShapesWorldLearningTest {
                      .open(HubEnvironment.fromSystem(), DownloadListener.NONE)) {
             // conv, with its kernel set to clip-tiny's 4x4 patch grid: the 16 patch tokens into one prefix token
             AdapterSpec spec = AdapterSpec.builder("conv",
-                            new AdapterSpec.Vision("clip-tiny", "local", -2, false, shape[0], shape[1]),
+                            AdapterSpec.Vision.image("clip-tiny", "local", -2, false, shape[0], shape[1]),
                             new AdapterSpec.Llm(lm.modelId(), lm.revision(), lm.hiddenSize()))
                     .id("shapes-test").options(Map.of("kernel", 4)).build();
             try (Adapter adapter = Adapter.create(spec, manager, 0)) {

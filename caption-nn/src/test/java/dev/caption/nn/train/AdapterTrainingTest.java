@@ -95,7 +95,7 @@ class AdapterTrainingTest {
     }
 
     static AdapterSpec spec(String strategy) {
-        return AdapterSpec.builder(strategy, new AdapterSpec.Vision("clip-tiny", "local", -2, false, features.tokens(),
+        return AdapterSpec.builder(strategy, AdapterSpec.Vision.image("clip-tiny", "local", -2, false, features.tokens(),
                 features.dim()), new AdapterSpec.Llm("qwen3-shapes", "local", 64)).id(strategy + "-synthetic").build();
     }
 
