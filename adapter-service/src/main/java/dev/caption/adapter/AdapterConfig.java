@@ -1,6 +1,7 @@
 package dev.caption.adapter;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 
 import io.smallrye.config.ConfigMapping;
@@ -12,8 +13,12 @@ import dev.caption.service.WireDtype;
 @ConfigMapping(prefix = "caption.adapter")
 public interface AdapterConfig {
 
-    /** Directory with adapter.json and adapter.safetensors (what `caption train` writes to OUT/best). */
-    Path path();
+    /**
+     * Directories with adapter.json and adapter.safetensors (what `caption train` writes to OUT/best), comma
+     * separated: one adapter per modality, so an image adapter, an audio adapter, or one of each. Each feature frame
+     * goes to the adapter of its modality.
+     */
+    List<Path> path();
 
     /** cpu, cuda or cuda:N. */
     @WithDefault("cpu")

@@ -43,7 +43,7 @@ public class AdapterStage {
                 t.setDaemon(true);
                 return t;
             });
-            watcher.scheduleWithFixedDelay(() -> model.reloadIfChanged(config.path()), every, every, TimeUnit.MILLISECONDS);
+            watcher.scheduleWithFixedDelay(() -> model.reloadChanged(), every, every, TimeUnit.MILLISECONDS);
         }
     }
 

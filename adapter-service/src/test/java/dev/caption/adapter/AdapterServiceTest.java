@@ -116,10 +116,10 @@ class AdapterServiceTest {
 
             // a new version lands in the directory: the service switches between batches
             TestAdapters.write("mean-v2", "mean", 2);
-            for (int i = 0; i < 200 && !model.current().spec().id().equals("mean-v2"); i++) {
+            for (int i = 0; i < 200 && !model.current("image").spec().id().equals("mean-v2"); i++) {
                 Thread.sleep(50);
             }
-            assertEquals("mean-v2", model.current().spec().id());
+            assertEquals("mean-v2", model.current("image").spec().id());
             for (int i = 0; i < 5; i++) {
                 producer.send(FeatureFrame.CODEC.toRecord("caption.features",
                         new FeatureFrame("img-v2-" + i, features(10 + i, 16), TestAdapters.ENCODER, "local", -2, false, Modality.IMAGE))).get();
@@ -304,10 +304,10 @@ class AdapterServiceTest {
             java.nio.file.Files.copy(python.resolve(f), TestAdapters.DIR.resolve(f),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        for (int i = 0; i < 200 && !model.current().spec().id().equals("python-conv"); i++) {
+        for (int i = 0; i < 200 && !model.current("image").spec().id().equals("python-conv"); i++) {
             Thread.sleep(50);
         }
-        assertEquals("python-conv", model.current().spec().id());
+        assertEquals("python-conv", model.current("image").spec().id());
         dev.caption.tensor.SafetensorsBlob ref = dev.caption.tensor.Safetensors.decode(
                 java.nio.file.Files.readAllBytes(python.resolve("reference.safetensors")));
         float[] features = ref.tensor("features").toFloats();          // [2, 16, 48], fp16-exact

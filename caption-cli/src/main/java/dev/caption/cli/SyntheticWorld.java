@@ -9,6 +9,7 @@ import java.util.Map;
 
 import dev.caption.models.BundledModels;
 import dev.caption.nn.shapes.ShapesDataset;
+import dev.caption.nn.tones.TonesWorld;
 
 /**
  * The synthetic shapes world as the commands use it with {@code --synthetic}: the bundled models (clip-tiny, a random
@@ -31,8 +32,12 @@ public final class SyntheticWorld {
     /** conv with kernel 4: clip-tiny's 4×4 grid of patch tokens into one prefix token. */
     public static final Map<String, Integer> STRATEGY_OPTIONS = Map.of("kernel", 4);
 
+    /** Clips in a synthetic audio training set (the tones world). */
+    public static final int CLIPS = 900;
+
     /** The unpacked bundled models. */
-    public record Models(Path clip, Path llm, Path bertscore, int bertscoreLayer, Path adapter, Path samples) {
+    public record Models(Path clip, Path audioEncoder, Path llm, Path bertscore, int bertscoreLayer, Path adapter,
+                         Path samples) {
     }
 
     private SyntheticWorld() {
@@ -41,7 +46,7 @@ public final class SyntheticWorld {
     /** Unpacks the bundled models (once) under {@code ~/.caption/models} and names their directories. */
     public static Models models() {
         Path root = BundledModels.unpack(Path.of(System.getProperty("user.home"), ".caption", "models"));
-        return new Models(root.resolve(BundledModels.CLIP), root.resolve(BundledModels.LLM),
+        return new Models(root.resolve(BundledModels.CLIP), root.resolve(BundledModels.AUDIO_ENCODER), root.resolve(BundledModels.LLM),
                 root.resolve(BundledModels.BERTSCORE), BundledModels.BERTSCORE_LAYER, root.resolve(BundledModels.ADAPTER),
                 root.resolve(BundledModels.SAMPLES));
     }
@@ -61,6 +66,46 @@ public final class SyntheticWorld {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the synthetic dataset to " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes {@code count} tones-world clips to {@code dir} in AudioCaps' layout (train/val/test.csv, 80/10/10, and
+     * the WAV files named by their youtube_id), unless a dataset of that size is there already.
+     */
+    public static Path tonesDataset(Path dir, int count, long seed) {
+        try {
+            Path done = dir.resolve(".complete-" + count + "-" + seed);
+            if (Files.isRegularFile(done)) {
+                return dir;
+            }
+            writeAudioCaps(dir, TonesWorld.generate(count, seed));
+            Files.writeString(done, "");
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the synthetic audio dataset to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes {@code samples} as AudioCaps publishes its metadata: one row per caption with
+     * {@code audiocap_id, youtube_id, start_time, caption}; the first 80% train, then 10% val and 10% test.
+     */
+    public static void writeAudioCaps(Path out, List<TonesWorld.Sample> samples) throws IOException {
+        Files.createDirectories(out);
+        String header = "audiocap_id,youtube_id,start_time,caption\n";
+        StringBuilder[] splits = {new StringBuilder(header), new StringBuilder(header), new StringBuilder(header)};
+        int audiocapId = 1;
+        for (int i = 0; i < samples.size(); i++) {
+            TonesWorld.Sample s = samples.get(i);
+            Files.write(out.resolve(s.id() + ".wav"), s.wav());
+            StringBuilder csv = splits[i < samples.size() * 8 / 10 ? 0 : i < samples.size() * 9 / 10 ? 1 : 2];
+            for (String c : s.captions()) {
+                csv.append(audiocapId++).append(',').append(s.id()).append(",0,\"").append(c.replace("\"", "\"\"")).append("\"\n");
+            }
+        }
+        Files.writeString(out.resolve("train.csv"), splits[0]);
+        Files.writeString(out.resolve("val.csv"), splits[1]);
+        Files.writeString(out.resolve("test.csv"), splits[2]);
     }
 
     /** Writes {@code samples} in the Images/ + captions.txt layout. */

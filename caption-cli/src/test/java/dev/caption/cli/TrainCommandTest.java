@@ -44,7 +44,7 @@ class TrainCommandTest {
         Path out = tmp.resolve("run");
         CliRun first = CliRun.of(common("train", "--strategy", "mlp", "--out", out.toString(), "--epochs", "1"));
         assertEquals(0, first.status(), first.err());
-        assertTrue(first.out().contains("mlp adapter (2,624 parameters, 16 prefix tokens): best validation loss"), first.out());
+        assertTrue(first.out().contains("image mlp adapter (2,624 parameters, 16 prefix tokens): best validation loss"), first.out());
         assertTrue(Files.size(out.resolve("loss.png")) > 1000);
         assertTrue(Files.isRegularFile(out.resolve("history.json")));
         try (NDManager m = NDManager.newBaseManager(); Adapter a = Adapter.load(out.resolve("best"), m)) {

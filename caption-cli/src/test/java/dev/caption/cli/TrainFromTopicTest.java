@@ -83,7 +83,7 @@ class TrainFromTopicTest {
         assertTrue(run.err().contains("tf.caption.features: 25 images taken into the feature cache, 1 skipped as other features"),
                 run.err());
         assertTrue(run.err().contains("encoding 5 images"), run.err());
-        try (FeatureCache cache = FeatureCache.open(features, new FeatureCache.Source(clip, "local", -2, false, 16, 48))) {
+        try (FeatureCache cache = FeatureCache.open(features, new FeatureCache.Source(clip, "local", -2, false, 16, 48, "image"))) {
             assertArrayEquals(expected.get(3), cache.features(images.get(3).getFileName().toString().replace(".png", "")));
             assertEquals(30, cache.ids().size());
         }

@@ -19,7 +19,7 @@ import java.util.List;
 
 /**
  * The synthetic shapes world's models, shipped in this jar so that {@code caption demo --synthetic} works from any
- * install: clip-tiny (a random CLIP vision tower), qwen3-shapes (a tiny Qwen3 trained on the world's caption
+ * install: clip-tiny (a random CLIP vision tower), whisper-tiny (a random Whisper, for the audio path), qwen3-shapes (a tiny Qwen3 trained on the world's caption
  * language), roberta-tiny (a random RoBERTa for BERTScore at layer 3), the trained shapes adapter between them, and
  * held-out sample images with their references.
  *
@@ -30,6 +30,7 @@ public final class BundledModels {
 
     /** Directory names under the unpacked root. */
     public static final String CLIP = "clip-tiny";
+    public static final String AUDIO_ENCODER = "whisper-tiny";
     public static final String LLM = "qwen3-shapes";
     public static final String BERTSCORE = "roberta-tiny";
     public static final String ADAPTER = "shapes-adapter";

@@ -27,7 +27,7 @@ import dev.caption.tensor.Tensor;
 public final class AudioEncoderProcessor implements BatchProcessor {
 
     /** Whisper's features are its last hidden state (after the final layer norm). */
-    static final int LAST_HIDDEN_STATE = -1;
+    static final int LAST_HIDDEN_STATE = WhisperAudioEncoder.LAST_HIDDEN_STATE;
 
     private final WhisperAudioEncoder encoder;
     private final AudioDecoder decoder;

@@ -44,9 +44,13 @@ public final class CompareAdaptersCommand extends CaptionCommand {
     @Mixin
     TrainingOptions options;
 
-    @Option(names = "--strategies", split = ",", defaultValue = "mean,avgpool,conv,resampler,mlp", paramLabel = "S[:KEY=N...]",
+    static final List<String> IMAGE_STRATEGIES = List.of("mean", "avgpool", "conv", "resampler", "mlp");
+    /** avgpool and resampler work on the image's patch grid and refuse audio. */
+    static final List<String> AUDIO_STRATEGIES = List.of("mean", "conv");
+
+    @Option(names = "--strategies", split = ",", paramLabel = "S[:KEY=N...]",
             description = {"Strategies to compare, each optionally with its options: conv:kernel=4, resampler:queries=4:layers=2",
-                "(default: ${DEFAULT-VALUE})."})
+                "(default: mean,avgpool,conv,resampler,mlp; for --modality audio mean,conv)."})
     List<String> strategies;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where runs, features and charts go.")
@@ -95,7 +99,8 @@ public final class CompareAdaptersCommand extends CaptionCommand {
     @Override
     public Integer call() throws IOException {
         Files.createDirectories(out);
-        List<Variant> variants = strategies.stream().map(Variant::parse).toList();
+        List<Variant> variants = (strategies != null ? strategies : options.audio() ? AUDIO_STRATEGIES : IMAGE_STRATEGIES)
+                .stream().map(Variant::parse).toList();
         TrainingRun run = new TrainingRun(options, err());
         TrainingRun.Prepared data = run.prepare(out);
         List<Datasets.Entry> heldOut = data.test().isEmpty()
@@ -167,6 +172,8 @@ public final class CompareAdaptersCommand extends CaptionCommand {
         long adapterNanos = 0;
         long captionNanos = 0;
         List<String> captions = new ArrayList<>();
+        long prefixTokens = 0;
+        int hidden = adapter.spec().llm().hiddenSize();
         for (int from = 0; from < heldOut.size(); from += captionBatch) {
             List<Datasets.Entry> batch = heldOut.subList(from, Math.min(heldOut.size(), from + captionBatch));
             List<float[]> features = batch.stream().map(e -> data.features().features(e.id())).toList();
@@ -174,7 +181,8 @@ public final class CompareAdaptersCommand extends CaptionCommand {
             List<float[]> prefixes = adapter.project(features);
             long t1 = System.nanoTime();
             List<Qwen3Captioner.Item> items = prefixes.stream()
-                    .map(p -> Qwen3Captioner.Item.of(adapter.spec().prompt(), p, adapter.prefixTokens())).toList();
+                    .map(p -> Qwen3Captioner.Item.of(adapter.spec().prompt(), p, p.length / hidden)).toList();
+            prefixTokens += prefixes.stream().mapToLong(p -> p.length / hidden).sum();
             lm.generate(items, new Decoding.Greedy(maxNewTokens)).first().forEach(r -> captions.add(r.text()));
             adapterNanos += t1 - t0;
             captionNanos += System.nanoTime() - t1;
@@ -205,7 +213,9 @@ public final class CompareAdaptersCommand extends CaptionCommand {
         err().printf(Locale.ROOT, "%s: %sBERTScore F %s, trained in %.0f s, %.1f ms/image adapter, %.1f ms/image captioning%n",
                 v.label(), accuracy.map(a -> "right " + a.right() + "/" + a.images() + ", ").orElse(""),
                 Formats.meanCi(agg.f1()), trainSeconds, adapterMs, captionMs);
-        return new Result(v, strategyOptions, adapter.parameterCount(), adapter.prefixTokens(), h, trainSeconds, agg,
+        // an audio prefix is as long as its clip for conv: report the held-out mean
+        return new Result(v, strategyOptions, adapter.parameterCount(), (int) Math.round((double) prefixTokens / heldOut.size()),
+                h, trainSeconds, agg,
                 accuracy, adapterMs, captionMs, samples, note);
     }
 
@@ -260,11 +270,15 @@ public final class CompareAdaptersCommand extends CaptionCommand {
         int own = args.indexOf(spec.name());
         sb.append("Regenerate with:\n\n```bash\n./caption compare-adapters ")
                 .append(String.join(" ", args.subList(own + 1, args.size()))).append("\n```\n\n");
-        sb.append(String.format(Locale.ROOT, "Data: `%s`; CLIP `%s` layer %d; LLM `%s`; every strategy trained with the same "
-                        + "budget: %d epochs, batch %d, lr %s, seed %d; %d held-out images captioned greedily; BERTScore `%s`.%n%n",
-                options.synthetic && options.data == null ? "the synthetic shapes world (" + SyntheticWorld.IMAGES + " images)"
-                        : String.valueOf(options.data), shortName(options.clipModel()), options.layer,
+        sb.append(String.format(Locale.ROOT, "Data: `%s`; %s; LLM `%s`; every strategy trained with the same "
+                        + "budget: %d epochs, batch %d, lr %s, seed %d; %d held-out %s captioned greedily; BERTScore `%s`.%n%n",
+                options.synthetic && options.data == null ? (options.audio() ? "the synthetic tones world (" + SyntheticWorld.CLIPS
+                        + " clips)" : "the synthetic shapes world (" + SyntheticWorld.IMAGES + " images)")
+                        : String.valueOf(options.data), options.audio() ? "Whisper `" + shortName(options.audioEncoderModel())
+                        + "` (last hidden state, the frames each clip covers)" : "CLIP `" + shortName(options.clipModel())
+                        + "` layer " + options.layer,
                 shortName(options.llmModel()), options.epochs, options.batchSize, options.lr, options.seed, heldOut,
+                options.audio() ? "clips" : "images",
                 results.isEmpty() ? "" : shortName(results.get(0).bertscore().scorer())));
         sb.append("| strategy | options | trainable params | prefix tokens |").append(shapes ? " right captions | colour | shape |" : "")
                 .append(" best val loss | final train loss | BERTScore F | train s | adapter ms/img | caption ms/img |\n");

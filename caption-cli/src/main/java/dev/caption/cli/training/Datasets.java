@@ -18,7 +18,7 @@ import dev.caption.core.message.References;
 import dev.caption.cli.ReferenceFiles;
 
 /**
- * Captioning datasets from local files in their published layouts, with reference captions grouped per image:
+ * Captioning datasets (images or audio) from local files in their published layouts, with reference captions grouped per image:
  * <ul>
  *   <li>Flickr8k as published: {@code Flicker8k_Dataset/} + {@code Flickr8k.token.txt} + the
  *   {@code Flickr_8k.{train,dev,test}Images.txt} split files (in the root or in {@code Flickr8k_text/});</li>
@@ -26,7 +26,8 @@ import dev.caption.cli.ReferenceFiles;
  *   <li>a Karpathy-split JSON ({@code dataset_coco.json}, {@code dataset_flickr8k.json}...), images under
  *   {@code --images} or the JSON's directory;</li>
  *   <li>a folder of images with a captions file ({@code captions.jsonl}, {@code captions.csv},
- *   {@code references.jsonl}), or images in {@code --images} with any captions file {@link ReferenceFiles} reads.</li>
+ *   {@code references.jsonl}), or images in {@code --images} with any captions file {@link ReferenceFiles} reads;</li>
+ *   <li>AudioCaps: {@code train/val/test.csv} beside the audio clips ({@link AudioCaps}).</li>
  * </ul>
  * Layouts without a published split get a stable one from the id's hash: 80% train, 10% validation, 10% test.
  */
@@ -34,10 +35,15 @@ final class Datasets {
 
     enum Split { TRAIN, VAL, TEST }
 
-    record Entry(String id, Path image, List<String> captions, Split split) {
+    static final String IMAGE = "image";
+    static final String AUDIO = "audio";
+
+    /** One image or audio clip: its id, its file, its reference captions and split. */
+    record Entry(String id, Path file, List<String> captions, Split split) {
     }
 
-    record Dataset(String layout, List<Entry> entries) {
+    /** @param modality {@link #IMAGE} or {@link #AUDIO}: what the entries' files hold */
+    record Dataset(String layout, List<Entry> entries, String modality) {
         List<Entry> split(Split s) {
             return entries.stream().filter(e -> e.split() == s).toList();
         }
@@ -52,7 +58,14 @@ final class Datasets {
         if (!Files.exists(path)) {
             throw new IllegalArgumentException("dataset not found: " + path);
         }
-        if (Files.isRegularFile(path) && path.toString().toLowerCase(Locale.ROOT).endsWith(".json")) {
+        String lower = path.toString().toLowerCase(Locale.ROOT);
+        if (Files.isRegularFile(path) && (lower.endsWith(".csv") || lower.endsWith(".tsv")) && AudioCaps.hasColumns(path)) {
+            return AudioCaps.file(path);
+        }
+        if (Files.isDirectory(path) && AudioCaps.isLayout(path)) {
+            return AudioCaps.directory(path);
+        }
+        if (Files.isRegularFile(path) && lower.endsWith(".json")) {
             return karpathy(path, images.orElse(path.toAbsolutePath().getParent()));
         }
         if (Files.isRegularFile(path)) {
@@ -74,7 +87,8 @@ final class Datasets {
             }
         }
         throw new IllegalArgumentException(path + " is not a dataset layout this reads: expected Flicker8k_Dataset/ + "
-                + "Flickr8k.token.txt, Images/ + captions.txt, a Karpathy-split .json, or images with captions.jsonl/.csv");
+                + "Flickr8k.token.txt, Images/ + captions.txt, a Karpathy-split .json, images with captions.jsonl/.csv, "
+                + "or AudioCaps' train/val/test.csv beside its audio");
     }
 
     private static Dataset flickrOriginal(Path tokenFile, Path imageDir) {
@@ -99,7 +113,7 @@ final class Datasets {
                 entries.add(new Entry(r.id(), findImage(imageDir, r.id()), r.references(), split));
             }
         }
-        return new Dataset("Flickr8k (Flicker8k_Dataset + Flickr8k.token.txt + split files)", entries);
+        return new Dataset("Flickr8k (Flicker8k_Dataset + Flickr8k.token.txt + split files)", entries, IMAGE);
     }
 
     private static Dataset karpathy(Path json, Path imageRoot) {
@@ -127,7 +141,7 @@ final class Datasets {
                 entries.add(new Entry(stem(file), image, captions, split));
             }
         }
-        return new Dataset("Karpathy split JSON " + json.getFileName(), entries);
+        return new Dataset("Karpathy split JSON " + json.getFileName(), entries, IMAGE);
     }
 
     private static Dataset generic(String layout, Path imageDir, Path captions) {
@@ -135,7 +149,7 @@ final class Datasets {
         for (References r : ReferenceFiles.read(captions)) {
             entries.add(new Entry(r.id(), findImage(imageDir, r.id()), r.references(), hashSplit(r.id())));
         }
-        return new Dataset(layout, entries);
+        return new Dataset(layout, entries, IMAGE);
     }
 
     /** 80/10/10 by a stable hash of the id. */

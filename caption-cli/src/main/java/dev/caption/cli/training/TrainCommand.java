@@ -22,7 +22,8 @@ import dev.caption.cli.CaptionCommand;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train an adapter with teacher forcing through the frozen Qwen3.",
-            "Cross-entropy on the captions, from CLIP features computed once into a feature cache. Writes OUT/best",
+            "Cross-entropy on the captions, from CLIP features (or, with --modality audio, Whisper features) computed",
+            "once into a feature cache. Writes OUT/best",
             "(the adapter to deploy), OUT/last (to --resume), OUT/loss.png and OUT/history.json."})
 public final class TrainCommand extends CaptionCommand {
 
@@ -62,9 +63,11 @@ public final class TrainCommand extends CaptionCommand {
                 Files.write(out.resolve("history.json"), Json.write(h));
                 TrainingHistory.Epoch best = h.epochs().stream()
                         .min(java.util.Comparator.comparingDouble(TrainingHistory.Epoch::validationLoss)).orElseThrow();
-                out().printf(Locale.ROOT, "%s adapter (%,d parameters, %d prefix tokens): best validation loss %.4f "
-                                + "at epoch %d; adapter in %s, curve in %s%n", strategy, adapter.parameterCount(),
-                        adapter.prefixTokens(), best.validationLoss(), best.epoch(), out.resolve(AdapterTrainer.BEST),
+                out().printf(Locale.ROOT, "%s %s adapter (%,d parameters, %d prefix tokens%s): best validation loss %.4f "
+                                + "at epoch %d; adapter in %s, curve in %s%n", adapter.spec().vision().modality(), strategy,
+                        adapter.parameterCount(), adapter.prefixTokens(), adapter.spec().vision().audio()
+                                ? " for a full " + adapter.spec().vision().tokens() + "-frame clip" : "",
+                        best.validationLoss(), best.epoch(), out.resolve(AdapterTrainer.BEST),
                         out.resolve("loss.png"));
             }
         } finally {

@@ -19,14 +19,21 @@ public final class TrainingOptions {
 
     static final String DEFAULT_CLIP = "openai/clip-vit-base-patch32";
     static final String DEFAULT_LLM = "Qwen/Qwen3-0.6B";
+    static final String DEFAULT_AUDIO_ENCODER = "openai/whisper-base";
 
     @Option(names = "--data", paramLabel = "PATH", description = "Dataset directory or Karpathy-split .json (see `caption dataset info`).")
     Path data;
 
     @Option(names = "--synthetic", description = {"Train on the synthetic shapes world: " + SyntheticWorld.IMAGES
         + " images drawn into OUT/shapes-data, the bundled clip-tiny and qwen3-shapes (unless --clip/--llm say",
-        "otherwise), and for conv a kernel of 4 (clip-tiny's 4x4 patch grid into one prefix token)."})
+        "otherwise), and for conv a kernel of 4 (clip-tiny's 4x4 patch grid into one prefix token).",
+        "With --modality audio, the tones world: " + SyntheticWorld.CLIPS + " clips in AudioCaps' layout in",
+        "OUT/tones-data and the bundled whisper-tiny."})
     boolean synthetic;
+
+    @Option(names = "--modality", defaultValue = "image", paramLabel = "image|audio", description = {"What the dataset",
+        "holds: images (CLIP features) or audio clips (Whisper encoder features, the audio prompt). Default: ${DEFAULT-VALUE}."})
+    String modality;
 
     @Option(names = "--images", paramLabel = "DIR", description = "Where the images are, if not beside the captions.")
     Path images;
@@ -47,6 +54,11 @@ public final class TrainingOptions {
     @Option(names = "--clip-revision", paramLabel = "REV") String clipRevision;
     @Option(names = "--layer", defaultValue = "-2", description = "CLIP hidden state (default: ${DEFAULT-VALUE}, LLaVA's penultimate).") int layer;
     @Option(names = "--keep-cls", description = "Keep the CLS token in the features.") boolean keepCls;
+    @Option(names = "--audio-encoder", paramLabel = "HF-ID|DIR", description = "Whisper checkpoint for --modality audio "
+            + "(default: " + DEFAULT_AUDIO_ENCODER + "; with --synthetic the bundled whisper-tiny).") String audioEncoder;
+    @Option(names = "--audio-encoder-revision", paramLabel = "REV") String audioEncoderRevision;
+    @Option(names = "--max-audio-seconds", defaultValue = "600", paramLabel = "S", description = "Longer clips are skipped "
+            + "as unreadable (the encoder sees the first 30 s of the rest). Default: ${DEFAULT-VALUE}.") double maxAudioSeconds;
     @Option(names = "--llm", paramLabel = "HF-ID|DIR", description = "Qwen3 checkpoint (default: " + DEFAULT_LLM
             + "; with --synthetic the bundled qwen3-shapes).") String llm;
     @Option(names = "--llm-revision", paramLabel = "REV") String llmRevision;
@@ -74,7 +86,19 @@ public final class TrainingOptions {
                 .maxCaptionTokens(maxCaptionTokens).maxSteps(maxSteps).build();
     }
 
-    /** The dataset: {@code --data}, or with {@code --synthetic} the shapes world written under {@code out}. */
+    /** {@code --modality}, checked. */
+    boolean audio() {
+        return switch (modality) {
+            case Datasets.IMAGE -> false;
+            case Datasets.AUDIO -> true;
+            default -> throw new IllegalArgumentException("--modality must be image or audio, got " + modality);
+        };
+    }
+
+    /**
+     * The dataset: {@code --data}, or with {@code --synthetic} the shapes world (or, for audio, the tones world)
+     * written under {@code out}.
+     */
     Path data(Path out) {
         if (data != null) {
             return data;
@@ -82,7 +106,13 @@ public final class TrainingOptions {
         if (!synthetic) {
             throw new IllegalArgumentException("no dataset given: pass --data PATH (or --synthetic for the shapes world)");
         }
-        return SyntheticWorld.dataset(out.resolve("shapes-data"), SyntheticWorld.IMAGES, seed);
+        return audio() ? SyntheticWorld.tonesDataset(out.resolve("tones-data"), SyntheticWorld.CLIPS, seed)
+                : SyntheticWorld.dataset(out.resolve("shapes-data"), SyntheticWorld.IMAGES, seed);
+    }
+
+    String audioEncoderModel() {
+        return audioEncoder != null ? audioEncoder : synthetic ? SyntheticWorld.models().audioEncoder().toString()
+                : DEFAULT_AUDIO_ENCODER;
     }
 
     String clipModel() {
@@ -96,7 +126,7 @@ public final class TrainingOptions {
     /** A strategy's options: the given ones, and with {@code --synthetic} what the world needs for conv. */
     Map<String, Integer> strategyOptions(String strategy, Map<String, Integer> given) {
         Map<String, Integer> all = new TreeMap<>();
-        if (synthetic && strategy.equals("conv")) {
+        if (synthetic && strategy.equals("conv") && !audio()) {
             all.putAll(SyntheticWorld.STRATEGY_OPTIONS);
         }
         all.putAll(given);

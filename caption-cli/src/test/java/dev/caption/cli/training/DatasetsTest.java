@@ -41,7 +41,7 @@ class DatasetsTest {
         Datasets.Entry test = d.split(Datasets.Split.TEST).get(0);
         assertEquals(5, test.captions().size());
         assertEquals("caption 0 of 1003_d", test.captions().get(0));
-        assertEquals(images.resolve("1003_d.jpg"), test.image());
+        assertEquals(images.resolve("1003_d.jpg"), test.file());
     }
 
     @Test
@@ -62,7 +62,7 @@ class DatasetsTest {
         assertEquals(1, d.split(Datasets.Split.TEST).size());
         Datasets.Entry first = d.entries().get(0);
         assertEquals("COCO_val2014_1", first.id());
-        assertEquals(dir.resolve("coco/val2014/COCO_val2014_1.jpg"), first.image());
+        assertEquals(dir.resolve("coco/val2014/COCO_val2014_1.jpg"), first.file());
         assertEquals(List.of("A man rides a horse.", "A rider on a horse."), first.captions());
     }
 
@@ -79,7 +79,7 @@ class DatasetsTest {
         int test = d.split(Datasets.Split.TEST).size();
         assertTrue(val > 5 && val < 40 && test > 5 && test < 40, "about 10% each: " + val + ", " + test);
         assertEquals(d.entries(), Datasets.load(dir, Optional.empty()).entries(), "the split is stable");
-        assertEquals(dir.resolve("img7.png"), d.entries().get(7).image());
+        assertEquals(dir.resolve("img7.png"), d.entries().get(7).file());
     }
 
     @Test

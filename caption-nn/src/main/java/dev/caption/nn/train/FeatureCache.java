@@ -55,6 +55,13 @@ public final class FeatureCache implements FeatureSource, AutoCloseable {
         boolean audio() {
             return AdapterSpec.Vision.AUDIO.equals(modality);
         }
+
+        /** Whether features with these properties are these features (for audio: any length up to {@code tokens}). */
+        public boolean accepts(String model, String modality, int layer, boolean keepCls, long frames, long dim) {
+            return ModelRef.sameModel(this.model, model) && this.modality.equals(modality) && this.layer == layer
+                    && this.keepCls == keepCls && dim == this.dim
+                    && (audio() ? frames >= 1 && frames <= tokens : frames == tokens);
+        }
     }
 
     /** cache.json: the source and which shard holds each id. */

@@ -79,6 +79,19 @@ public final class WhisperAudioEncoder implements AutoCloseable {
         return revision;
     }
 
+    /** Features are the encoder's last hidden state (after its final layer norm), hidden state -1. */
+    public static final int LAST_HIDDEN_STATE = -1;
+
+    /** The most frames a clip gives: the whole window ({@link #chunkSeconds()}), 1500 for 30 s. */
+    public int maxFrames() {
+        return extractor.encoderFrames(extractor.config().nSamples());
+    }
+
+    /** The features' width, the encoder's d_model. */
+    public int dim() {
+        return encoder.config().dModel();
+    }
+
     /** The rate clips are resampled to (16 kHz for every Whisper). */
     public int sampleRate() {
         return extractor.config().samplingRate();
