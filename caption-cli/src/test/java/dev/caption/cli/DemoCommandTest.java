@@ -55,6 +55,26 @@ class DemoCommandTest {
     }
 
     @Test
+    void theAudioPathCaptionsAndScoresTonesClipsThroughTheAudioEncoderBesideTheImages() {
+        CliRun run = demo("demo", "--synthetic", "--audio", "--timeout", "PT5M");
+        assertEquals(0, run.status(), run.out() + run.err());
+        List<String> lines = run.out().lines().toList();
+        assertTrue(run.out().contains("summary: 6 images, 3 audio clips, 9 captions, 9 scored, 0 dead letters"), run.out());
+        // each clip captioned and scored exactly once, labelled as noise (a random Whisper and an untrained adapter)
+        for (String id : List.of("tone-00000", "tone-00001", "tone-00002")) {
+            List<String> captions = lines.stream().filter(l -> l.contains(": caption  " + id + " ")).toList();
+            assertEquals(1, captions.size(), id + "\n" + run.out());
+            assertTrue(captions.get(0).endsWith("[audio: noise]"), captions.get(0));
+            assertEquals(1, lines.stream().filter(l -> l.contains(": score    " + id + " ")).count(), id);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.matches("demo \\[synthetic\\]: audio-encoder +\\d+ +\\d+ +3")), run.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("demo \\[synthetic\\]: adapter +\\d+ +\\d+ +9")), run.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("demo \\[synthetic\\]: summary: mean BERTScore F 0\\.\\d+, audio "
+                + "\\(noise\\) mean BERTScore F 0\\.\\d+, right: \\d/6")), run.out());
+        assertNoServiceLeftRunning();
+    }
+
+    @Test
     void onTheSecuredBrokerEachServiceUnderItsOwnUserCaptionsAndScoresEverySampleAndNoPasswordIsLogged() throws Exception {
         CliRun run = demo("demo", "--synthetic", "--secure", "--timeout", "PT5M");
         assertEquals(0, run.status(), run.out() + run.err());

@@ -90,7 +90,7 @@ public final class BenchPipelineCommand extends CaptionCommand {
             LocalPipeline.Models tiny = LocalPipeline.Models.synthetic();
             return new LocalPipeline.Models(clip != null ? clip : tiny.clip(), llm != null ? llm : tiny.llm(),
                     adapter != null ? adapter : tiny.adapter(), bert != null ? bert : tiny.bert(),
-                    bert != null ? Optional.ofNullable(bertLayer) : tiny.bertLayer());
+                    bert != null ? Optional.ofNullable(bertLayer) : tiny.bertLayer(), Optional.empty());
         }
         Path dir = Path.of(System.getProperty("user.home"), ".caption", "bench-models");
         RealSizeModels.ensure(dir, SyntheticWorld.models(), err());
@@ -105,7 +105,7 @@ public final class BenchPipelineCommand extends CaptionCommand {
                 ad.save(a, spec);
             }
         }
-        return new LocalPipeline.Models(c, l, a, dir.resolve("roberta-large").toString(), Optional.of(17));
+        return new LocalPipeline.Models(c, l, a, dir.resolve("roberta-large").toString(), Optional.of(17), Optional.empty());
     }
 
     /** {images/s, mean batch latency ms}: decode, CLIP, adapter, greedy captions and BERTScore, a batch at a time. */

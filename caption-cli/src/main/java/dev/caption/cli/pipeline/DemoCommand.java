@@ -1,5 +1,6 @@
 package dev.caption.cli.pipeline;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,11 +38,17 @@ import dev.caption.core.message.Caption;
 import dev.caption.core.message.CaptionHeaders;
 import dev.caption.core.message.References;
 import dev.caption.core.message.Score;
+import ai.djl.ndarray.NDManager;
+import dev.caption.nn.adapter.Adapter;
 import dev.caption.nn.adapter.AdapterSpec;
 import dev.caption.nn.hub.CheckpointResolver;
 import dev.caption.nn.hub.HubEnvironment;
 import dev.caption.nn.hub.ModelRef;
+import dev.caption.nn.qwen3.Qwen3Config;
 import dev.caption.nn.shapes.ShapesWorld;
+import dev.caption.nn.tones.TonesWorld;
+import dev.caption.nn.whisper.WhisperAudioEncoder;
+import dev.caption.nn.whisper.WhisperConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,7 +64,9 @@ import picocli.CommandLine.Parameters;
             "mean F, per-stage latency p50/p95.",
             "--synthetic runs the pipeline on the synthetic shapes world, offline: a random tiny CLIP, a tiny Qwen3",
             "trained on the world's captions and the shipped adapter trained between them. It captions held-out",
-            "shapes-world images, and says of each caption whether it names the right colour and shape."})
+            "shapes-world images, and says of each caption whether it names the right colour and shape.",
+            "--audio adds the audio path: a second encoder-service (modality audio, Whisper) and the audio adapter served",
+            "beside the image one; with --synthetic it also publishes tones-world clips (their captions are noise)."})
 public final class DemoCommand extends CaptionCommand {
 
     @Parameters(paramLabel = "IMAGE", arity = "0..*",
@@ -81,11 +90,23 @@ public final class DemoCommand extends CaptionCommand {
     Duration timeout;
     @Option(names = "--keep-running", description = "Keep the broker and services up afterwards (Ctrl-C stops them).")
     boolean keepRunning;
+    @Option(names = "--audio", description = {"Also run the audio path: an audio encoder and an audio adapter. With",
+        "--synthetic: the bundled whisper-tiny (random) and an untrained conv adapter, and " + AUDIO_CLIPS + " tones-world",
+        "clips published beside the images; otherwise give --audio-adapter and audio files (WAV, FLAC) as inputs."})
+    boolean audio;
+    @Option(names = "--audio-encoder", defaultValue = "openai/whisper-base", paramLabel = "HF-ID|DIR") String audioEncoder;
+    @Option(names = "--audio-adapter", paramLabel = "DIR", description = "Trained audio adapter (with --audio, not --synthetic).")
+    Path audioAdapter;
     @Option(names = "--secure", description = {"Run on a secured broker (SASL_SSL, SCRAM-SHA-512, ACLs): each service,",
         "the publisher and the reader log in as their own user with least privilege."})
     boolean secure;
 
+    /** Tones-world clips the synthetic audio path publishes. */
+    static final int AUDIO_CLIPS = 3;
+
     private String label = "demo";
+    /** Ids of the synthetic audio clips, whose captions are labelled as noise. */
+    private final Set<String> noiseIds = new HashSet<>();
 
     @Override
     public Integer call() throws Exception {
@@ -110,6 +131,11 @@ public final class DemoCommand extends CaptionCommand {
             say("note: the synthetic models know only the shapes world (one red, green, blue, yellow, purple or orange "
                     + "circle, square or triangle on white, black or gray); other images get captions of that world");
         }
+        List<References> audioRefs = new ArrayList<>();
+        if (audio) {
+            inputs = new ArrayList<>(inputs);
+            models = models.withAudio(synthetic ? syntheticAudio(work, inputs, audioRefs) : realAudio());
+        }
         LocalPipeline.requireBuilt(home);
 
         say("starting a local Kafka broker (KRaft, single node" + (secure ? ", SASL_SSL with ACLs" : "") + ")");
@@ -132,7 +158,8 @@ public final class DemoCommand extends CaptionCommand {
                     Map.of(), this::say)) {
                 say("web page: " + pipeline.webUrl() + " (drop images there to caption them"
                         + (keepRunning ? ")" : "; --keep-running keeps it up after the demo)"));
-                List<References> refList = refs == null ? List.of() : ReferenceFiles.read(refs);
+                List<References> refList = new ArrayList<>(refs == null ? List.of() : ReferenceFiles.read(refs));
+                refList.addAll(audioRefs);
                 Publisher.Result published;
                 int refCount;
                 try (Publisher publisher = new Publisher(settings, topics)) {
@@ -177,8 +204,9 @@ public final class DemoCommand extends CaptionCommand {
                     if (r.topic().equals(topics.name(Topic.CAPTIONS))) {
                         Caption cap = Caption.CODEC.fromRecord(r);
                         captions.put(cap.id(), cap);
-                        Optional<ShapesWorld.Scene> scene = Optional.ofNullable(refs.get(cap.id())).flatMap(ShapesWorld::sceneOf);
-                        String verdict = scene.map(sc -> {
+                        Optional<ShapesWorld.Scene> scene = noiseIds.contains(cap.id()) ? Optional.empty()
+                                : Optional.ofNullable(refs.get(cap.id())).flatMap(ShapesWorld::sceneOf);
+                        String verdict = noiseIds.contains(cap.id()) ? "  [audio: noise]" : scene.map(sc -> {
                             ShapesWorld.Verdict v = ShapesWorld.judge(sc, cap.text());
                             verdicts.put(cap.id(), v);
                             return v.right() ? "  [right]" : "  [" + v.label() + ": it is a " + sc.colour().word() + " "
@@ -209,11 +237,22 @@ public final class DemoCommand extends CaptionCommand {
 
     private void summary(int published, Map<String, Caption> captions, Map<String, Score> scores, Map<String, Long> scoredAt,
                          Map<String, ShapesWorld.Verdict> verdicts, int dead, int missing) {
-        say("summary: " + count(published, "image") + ", " + count(captions.size(), "caption") + ", " + scores.size()
+        say("summary: " + count(published - noiseIds.size(), "image") + (noiseIds.isEmpty() ? "" : ", "
+                + count(noiseIds.size(), "audio clip")) + ", " + count(captions.size(), "caption") + ", " + scores.size()
                 + " scored, " + count(dead, "dead letter") + (missing > 0 ? ", " + missing + " still missing at the timeout" : ""));
         List<String> quality = new ArrayList<>();
         if (!scores.isEmpty()) {
-            quality.add(String.format(Locale.ROOT, "mean BERTScore F %.4f", scores.values().stream().mapToDouble(Score::f1).average().orElse(0)));
+            // the audio clips' noise captions are scored apart, so that they do not drag the images' mean down
+            java.util.OptionalDouble images = scores.values().stream().filter(s -> !noiseIds.contains(s.id()))
+                    .mapToDouble(Score::f1).average();
+            java.util.OptionalDouble clips = scores.values().stream().filter(s -> noiseIds.contains(s.id()))
+                    .mapToDouble(Score::f1).average();
+            if (images.isPresent()) {
+                quality.add(String.format(Locale.ROOT, "mean BERTScore F %.4f", images.getAsDouble()));
+            }
+            if (clips.isPresent()) {
+                quality.add(String.format(Locale.ROOT, "audio (noise) mean BERTScore F %.4f", clips.getAsDouble()));
+            }
         }
         if (!verdicts.isEmpty()) {
             long right = verdicts.values().stream().filter(ShapesWorld.Verdict::right).count();
@@ -225,8 +264,10 @@ public final class DemoCommand extends CaptionCommand {
         Map<String, List<Long>> latency = new LinkedHashMap<>();
         for (Caption cap : captions.values()) {
             Map<String, Long> t = cap.timings();
-            add(latency, "encoder", t.get("submit"), t.get("encoder"));
-            add(latency, "adapter", t.get("encoder"), t.get("adapter"));
+            // an audio clip's first stage is the audio encoder
+            String encoder = t.containsKey(LocalPipeline.AUDIO_ENCODER) ? LocalPipeline.AUDIO_ENCODER : "encoder";
+            add(latency, encoder, t.get("submit"), t.get(encoder));
+            add(latency, "adapter", t.get(encoder), t.get("adapter"));
             add(latency, "llm", t.get("adapter"), t.get("llm"));
             add(latency, "eval", t.get("llm"), scoredAt.get(cap.id()));
             add(latency, "end to end", t.get("submit"), scoredAt.getOrDefault(cap.id(), t.get("llm")));
@@ -282,7 +323,51 @@ public final class DemoCommand extends CaptionCommand {
             throw new IllegalArgumentException(missing.size() + " of the demo's models are missing (listed above); "
                     + "./caption demo --synthetic runs without them");
         }
-        return new LocalPipeline.Models(clip, llm, adapterDir, bertModel, Optional.ofNullable(bertLayer));
+        return new LocalPipeline.Models(clip, llm, adapterDir, bertModel, Optional.ofNullable(bertLayer), Optional.empty());
+    }
+
+    /**
+     * The synthetic audio path: the bundled whisper-tiny, an untrained conv adapter into qwen3-shapes written under
+     * {@code work}, and {@value #AUDIO_CLIPS} tones-world clips added to {@code inputs} with their references.
+     */
+    private LocalPipeline.Audio syntheticAudio(Path work, List<String> inputs, List<References> refs) throws IOException {
+        SyntheticWorld.Models m = SyntheticWorld.models();
+        Path adapterDir = work.resolve("tones-adapter");
+        // sizes from the checkpoints' configs: the encoder's output positions and width, the LLM's hidden size
+        WhisperConfig whisper = WhisperConfig.read(m.audioEncoder().resolve("config.json"));
+        Qwen3Config qwen3 = Qwen3Config.read(m.llm().resolve("config.json"));
+        AdapterSpec spec = AdapterSpec.builder("conv", AdapterSpec.Vision.audio(m.audioEncoder().toString(), "local",
+                        WhisperAudioEncoder.LAST_HIDDEN_STATE, whisper.maxSourcePositions(), whisper.dModel()),
+                new AdapterSpec.Llm(m.llm().toString(), "local", qwen3.hiddenSize())).id("tones-untrained").build();
+        try (NDManager manager = NDManager.newBaseManager(); Adapter a = Adapter.create(spec, manager, 1)) {
+            a.save(adapterDir, spec);
+        }
+        Path clips = Files.createDirectories(work.resolve("tones"));
+        for (TonesWorld.Sample sample : TonesWorld.generate(AUDIO_CLIPS, 2026)) {
+            Path file = clips.resolve(sample.id() + ".wav");
+            Files.write(file, sample.wav());
+            inputs.add(file.toString());
+            refs.add(new References(sample.id(), sample.captions()));
+            noiseIds.add(sample.id());
+        }
+        say("audio: whisper-tiny (a random Whisper) and an untrained conv adapter; qwen3-shapes speaks only the shapes "
+                + "world, so the " + AUDIO_CLIPS + " tones-world clips get noise captions: this shows audio going through "
+                + "the pipeline, not audio captioning");
+        return new LocalPipeline.Audio(m.audioEncoder().toString(), adapterDir);
+    }
+
+    /** The real audio path: a Whisper checkpoint and a trained audio adapter for it. */
+    private LocalPipeline.Audio realAudio() {
+        if (audioAdapter == null || !Files.isRegularFile(audioAdapter.resolve(AdapterSpec.JSON))) {
+            throw new IllegalArgumentException("--audio needs --audio-adapter DIR (an audio adapter: ./caption train "
+                    + "--modality audio --data <AudioCaps> --out <dir>, then <dir>/best), or --synthetic");
+        }
+        AdapterSpec spec = AdapterSpec.read(audioAdapter);
+        if (!spec.vision().audio() || !ModelRef.sameModel(spec.vision().model(), audioEncoder)) {
+            throw new IllegalArgumentException("--audio-adapter " + audioAdapter + " is a " + spec.vision().modality()
+                    + " adapter for " + spec.vision().model() + ", not an audio adapter for " + audioEncoder);
+        }
+        return new LocalPipeline.Audio(audioEncoder, audioAdapter);
     }
 
     /** The shapes world's models, unpacked from the caption-models jar. */

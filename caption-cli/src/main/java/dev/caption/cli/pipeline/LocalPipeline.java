@@ -14,20 +14,35 @@ import dev.caption.broker.LocalKafkaBroker;
 import dev.caption.cli.SyntheticWorld;
 import dev.caption.core.kafka.PipelineRole;
 
-/** The four services as separate processes against one broker, as `caption demo` and `caption bench pipeline` run them. */
+/**
+ * The four services as separate processes against one broker, as `caption demo` and `caption bench pipeline` run
+ * them; with an audio path, a second encoder-service deployment (modality audio) and the adapter-service serving the
+ * audio adapter beside the image one.
+ */
 public final class LocalPipeline implements AutoCloseable {
 
     /** The module of the web page, started after the four stages. */
     public static final String WEB = "web-service";
+    /** The audio encoder: the encoder-service module with modality audio. */
+    public static final String AUDIO_ENCODER = "audio-encoder";
+
+    /** The audio path's models: a Whisper checkpoint and an audio adapter trained on its features. */
+    public record Audio(String encoder, Path adapter) {
+    }
 
     /** What the services run. */
-    public record Models(String clip, String llm, Path adapter, String bert, Optional<Integer> bertLayer) {
+    public record Models(String clip, String llm, Path adapter, String bert, Optional<Integer> bertLayer,
+                         Optional<Audio> audio) {
 
         /** The synthetic shapes world: clip-tiny, qwen3-shapes, the trained shapes adapter, roberta-tiny at layer 3. */
         public static Models synthetic() {
             SyntheticWorld.Models m = SyntheticWorld.models();
             return new Models(m.clip().toString(), m.llm().toString(), m.adapter(), m.bertscore().toString(),
-                    Optional.of(m.bertscoreLayer()));
+                    Optional.of(m.bertscoreLayer()), Optional.empty());
+        }
+
+        public Models withAudio(Audio a) {
+            return new Models(clip, llm, adapter, bert, bertLayer, Optional.of(a));
         }
     }
 
@@ -51,8 +66,11 @@ public final class LocalPipeline implements AutoCloseable {
             common.put("caption.loop.max-wait", "PT0.05S");
             Map<String, Map<String, String>> props = new LinkedHashMap<>();
             props.put("encoder-service", Map.of("caption.encoder.model", m.clip(), "caption.loop.instance-id", "local-encoder"));
-            props.put("adapter-service", Map.of("caption.adapter.path", m.adapter().toString(),
-                    "caption.loop.instance-id", "local-adapter"));
+            m.audio().ifPresent(a -> props.put(AUDIO_ENCODER, Map.of("caption.encoder.model", a.encoder(),
+                    "caption.encoder.modality", "audio", "caption.loop.instance-id", "local-audio-encoder")));
+            // one adapter per modality, each frame to its own
+            String adapters = m.adapter() + m.audio().map(a -> "," + a.adapter()).orElse("");
+            props.put("adapter-service", Map.of("caption.adapter.path", adapters, "caption.loop.instance-id", "local-adapter"));
             props.put("llm-service", Map.of("caption.llm.model", m.llm(), "caption.llm.device", device,
                     "caption.loop.instance-id", "local-llm"));
             Map<String, String> eval = new HashMap<>(Map.of("caption.eval.scorer.model", m.bert(),
@@ -68,7 +86,9 @@ public final class LocalPipeline implements AutoCloseable {
             props.put("web-service", web);
             for (Map.Entry<String, Map<String, String>> e : props.entrySet()) {
                 Map<String, String> all = new LinkedHashMap<>(common);
-                String stage = e.getKey().replace("-service", "");
+                boolean audioEncoder = e.getKey().equals(AUDIO_ENCODER);
+                String module = audioEncoder ? "encoder-service" : e.getKey();
+                String stage = audioEncoder ? "encoder" : e.getKey().replace("-service", "");
                 // caption.<stage>.* goes to its own service only: Quarkus refuses properties no mapping claims
                 String own = "caption." + stage + ".";
                 extra.forEach((k, v) -> {
@@ -80,10 +100,11 @@ public final class LocalPipeline implements AutoCloseable {
                 boolean isWeb = e.getKey().equals(WEB);
                 if (!isWeb) {
                     // the web page logs in twice, as the publisher and as the reader (above)
+                    PipelineRole role = audioEncoder ? PipelineRole.AUDIO_ENCODER : PipelineRole.parse(stage);
                     broker.security().ifPresent(sec -> all.put("caption.kafka-config",
-                            sec.clientConfigFile(PipelineRole.parse(stage).defaultUser()).toString()));
+                            sec.clientConfigFile(role.defaultUser()).toString()));
                 }
-                p.add(ServiceProcess.start(home, e.getKey(), e.getKey(), all, work, isWeb ? "512m" : "3g"));
+                p.add(ServiceProcess.start(home, module, e.getKey(), all, work, isWeb ? "512m" : "3g"));
             }
             for (ServiceProcess s : p.services()) {
                 s.awaitReady(Duration.ofMinutes(10));
