@@ -120,6 +120,14 @@ class DeployManifestsTest {
         }
         JsonNode gpu = services.get("llm-service").get("deploy").get("resources").get("reservations").get("devices").get(0);
         assertEquals("gpu", gpu.get("capabilities").get(0).asText());
+        // the audio profile: the encoder-service image again, on audio, its environment the encoder's
+        JsonNode audio = services.get("audio-encoder-service");
+        assertEquals("audio", audio.at("/profiles/0").asText());
+        assertTrue(audio.get("image").asText().startsWith("caption/encoder-service:0.1.0"));
+        assertEquals("audio", audio.at("/environment/CAPTION_ENCODER_MODALITY").asText());
+        Properties encoder = properties("encoder-service");
+        audio.get("environment").fieldNames().forEachRemaining(env ->
+                assertTrue(configures(encoder, env), "audio-encoder-service: " + env + " configures nothing"));
     }
 
     /** The value after {@code option} in a command list. */
@@ -168,6 +176,12 @@ class DeployManifestsTest {
                     s + ": " + name));
             assertEquals(volume + ":" + security + ":ro", svc.at("/volumes/0").asText(), s + " reads the client files read-only");
             assertEquals("service_healthy", svc.at("/depends_on/kafka/condition").asText(), s);
+            if (s.equals("encoder-service")) {
+                JsonNode audio = services.get("audio-encoder-service");
+                assertEquals(security + "/clients/" + acls.user(PipelineRole.AUDIO_ENCODER) + ".properties",
+                        audio.at("/environment/CAPTION_KAFKA_CONFIG").asText(), "the audio encoder logs in as its own user");
+                assertEquals(volume + ":" + security + ":ro", audio.at("/volumes/0").asText());
+            }
         }
     }
 
