@@ -59,6 +59,37 @@ class TrainCommandTest {
     }
 
     @Test
+    void trainOnAudioCapsWritesAnAudioAdapterWithTheAudioPrompt() throws Exception {
+        Path tones = tmp.resolve("tones");
+        CliRun synth = CliRun.of("dataset", "synth", "--modality", "audio", "--out", tones.toString(), "--count", "30");
+        assertEquals(0, synth.status(), synth.err());
+        CliRun info = CliRun.of("dataset", "info", tones.toString());
+        assertEquals("AudioCaps (train.csv + val.csv + test.csv): 30 clips (train 24, validation 3, test 3), 90 captions",
+                info.out().strip());
+        Path out = tmp.resolve("audio-run");
+        CliRun run = CliRun.of("train", "--modality", "audio", "--data", tones.toString(), "--audio-encoder",
+                FIXTURES.resolve("whisper-tiny").toString(), "--llm", FIXTURES.resolve("qwen3-tiny").toString(),
+                "--strategy", "conv", "--out", out.toString(), "--epochs", "1", "--batch-size", "8");
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.err().contains("encoding 30 clips"), run.err());
+        assertTrue(run.out().contains("audio conv adapter"), run.out());
+        try (NDManager m = NDManager.newBaseManager(); Adapter a = Adapter.load(out.resolve("best"), m)) {
+            assertTrue(a.spec().vision().audio());
+            assertEquals(1500, a.spec().vision().tokens());
+            assertTrue(a.spec().prompt().template().contains("Describe the audio in one sentence."));
+        }
+        // images with --modality audio, and audio without it, are refused naming the option
+        CliRun wrong = CliRun.of("train", "--data", tones.toString(), "--out", tmp.resolve("x").toString());
+        assertEquals(1, wrong.status());
+        assertTrue(wrong.err().contains("holds audio clips: pass --modality audio"), wrong.err());
+        CliRun avgpool = CliRun.of("train", "--modality", "audio", "--data", tones.toString(), "--audio-encoder",
+                FIXTURES.resolve("whisper-tiny").toString(), "--llm", FIXTURES.resolve("qwen3-tiny").toString(),
+                "--strategy", "avgpool", "--out", tmp.resolve("y").toString(), "--epochs", "1");
+        assertEquals(1, avgpool.status());
+        assertTrue(avgpool.err().contains("use --strategy conv or mean (or mlp) for audio"), avgpool.err());
+    }
+
+    @Test
     void compareAdaptersWritesAReportWithAChartPerMeasure() throws Exception {
         Path out = tmp.resolve("compare");
         CliRun run = CliRun.of(common("compare-adapters", "--strategies", "mean,avgpool", "--out", out.toString(),

@@ -92,4 +92,41 @@ class DatasetsTest {
         assertTrue(split.getMessage().contains("Flickr8k split file missing"), split.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Datasets.load(dir.resolve("nope"), Optional.empty()));
     }
+
+    @Test
+    void audioCapsAsPublishedGroupsCaptionsByClipAndFindsEachClipByTheNamesDownloadersUse() throws Exception {
+        Files.writeString(dir.resolve("train.csv"), "audiocap_id,youtube_id,start_time,caption\n"
+                + "91139,r1nicOVtvkQ,130,\"A woman talks nearby, then water pours\"\n"
+                + "58146,UDGBjjwyaqE,20,Multiple clanging and clanking sounds\n");
+        Files.writeString(dir.resolve("val.csv"), "audiocap_id,youtube_id,start_time,caption\n"
+                + "97151,vfY_TJq7n_U,130,Rustling occurs then a loud burst\n"
+                + "97152,vfY_TJq7n_U,130,A rustling sound and a bang\n"
+                + "97153,vfY_TJq7n_U,130,Something rustles and explodes\n");
+        Path audio = Files.createDirectories(dir.resolve("audio").resolve("train"));
+        Files.write(dir.resolve("Yr1nicOVtvkQ.wav"), new byte[] {1});
+        Files.write(audio.resolve("UDGBjjwyaqE_20.flac"), new byte[] {1});
+        Files.write(dir.resolve("97152.wav"), new byte[] {1});
+
+        Datasets.Dataset d = Datasets.load(dir, Optional.empty());
+        assertEquals("AudioCaps (train.csv + val.csv)", d.layout());
+        assertEquals(Datasets.AUDIO, d.modality());
+        assertEquals(2, d.split(Datasets.Split.TRAIN).size());
+        Datasets.Entry val = d.split(Datasets.Split.VAL).get(0);
+        assertEquals("vfY_TJq7n_U", val.id());
+        assertEquals(List.of("Rustling occurs then a loud burst", "A rustling sound and a bang", "Something rustles and explodes"),
+                val.captions());
+        assertEquals(dir.resolve("97152.wav").toAbsolutePath(), val.file());
+        assertEquals(dir.resolve("Yr1nicOVtvkQ.wav").toAbsolutePath(), d.split(Datasets.Split.TRAIN).get(0).file());
+        assertEquals(audio.resolve("UDGBjjwyaqE_20.flac").toAbsolutePath(), d.split(Datasets.Split.TRAIN).get(1).file());
+        assertEquals(List.of("A woman talks nearby, then water pours"), d.split(Datasets.Split.TRAIN).get(0).captions());
+    }
+
+    @Test
+    void anAudioCapsTsvWithoutItsColumnsIsAOneLineErrorNamingThem() throws Exception {
+        Path tsv = dir.resolve("clips.tsv");
+        Files.writeString(tsv, "audiocap_id\tyoutube_id\tstart_time\tcaption\n1\tabc\t0\t\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Datasets.load(tsv, Optional.empty()));
+        assertEquals(tsv + " row 2 has no 'caption' (AudioCaps columns: audiocap_id, youtube_id, start_time, caption)",
+                e.getMessage());
+    }
 }
