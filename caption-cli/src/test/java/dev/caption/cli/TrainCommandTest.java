@@ -87,6 +87,17 @@ class TrainCommandTest {
                 "--strategy", "avgpool", "--out", tmp.resolve("y").toString(), "--epochs", "1");
         assertEquals(1, avgpool.status());
         assertTrue(avgpool.err().contains("use --strategy conv or mean (or mlp) for audio"), avgpool.err());
+        // compare-adapters on audio: mean and conv by default, the held-out clips captioned and scored
+        Path compare = tmp.resolve("audio-compare");
+        CliRun cmp = CliRun.of("compare-adapters", "--modality", "audio", "--data", tones.toString(), "--audio-encoder",
+                FIXTURES.resolve("whisper-tiny").toString(), "--llm", FIXTURES.resolve("qwen3-tiny").toString(),
+                "--out", compare.toString(), "--epochs", "1", "--bertscore-model", FIXTURES.resolve("roberta-tiny").toString(),
+                "--bertscore-layer", "3", "--max-new-tokens", "6");
+        assertEquals(0, cmp.status(), cmp.err());
+        assertTrue(cmp.err().contains("held-out: 3 clips from the test split"), cmp.err());
+        String report = Files.readString(compare.resolve("report.md"));
+        assertTrue(report.contains("| mean |") && report.contains("| conv |") && !report.contains("| avgpool |"), report);
+        assertTrue(report.contains("3 held-out clips captioned greedily"), report);
     }
 
     @Test

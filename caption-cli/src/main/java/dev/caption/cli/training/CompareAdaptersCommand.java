@@ -107,7 +107,8 @@ public final class CompareAdaptersCommand extends CaptionCommand {
                 ? data.validation().stream().map(e -> new Datasets.Entry(e.id(), null, e.captions(), Datasets.Split.VAL)).toList()
                 : data.test();
         heldOut = heldOut.subList(0, Math.min(evalImages, heldOut.size()));
-        err().printf("held-out: %d images from the %s split%n", heldOut.size(), data.test().isEmpty() ? "validation" : "test");
+        err().printf("held-out: %d %s from the %s split%n", heldOut.size(), options.audio() ? "clips" : "images",
+                data.test().isEmpty() ? "validation" : "test");
         List<Result> results = new ArrayList<>();
         List<String> diverged = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager();
