@@ -212,8 +212,8 @@ final class TrainingRun {
             });
         }
         cache.flush();
-        err.printf("%s: %d taken into the feature cache, %d skipped as other features (encoder, modality, layer, CLS "
-                + "or shape), %d malformed%n", topic, counts[0], counts[1], counts[2]);
+        err.printf("%s: %d %s taken into the feature cache, %d skipped as other features (encoder, modality, layer, CLS "
+                + "or shape), %d malformed%n", topic, counts[0], options.audio() ? "clips" : "images", counts[1], counts[2]);
     }
 
     Qwen3Captioner loadLlm() {
