@@ -134,10 +134,21 @@ public abstract class Adapter implements AutoCloseable {
 
     /**
      * Java arrays in and out: each item's features [frames × d_vision], row-major, to its prefix [n × d_llm]
-     * ({@code prefix.length / d_llm} tokens). Items of the same length go through the adapter as one batch; image
-     * features all have {@code vision.tokens} rows, so an image batch is one forward pass.
+     * ({@code prefix.length / d_llm} tokens), as {@link #forwardEach} computes them.
      */
     public List<float[]> project(List<float[]> features) {
+        try (NDManager scope = newScope()) {
+            return java.util.Arrays.stream(forwardEach(scope, features)).map(NDArray::toFloatArray).toList();
+        }
+    }
+
+    /**
+     * Each item's features [frames × d_vision], row-major, through the adapter: its prefix [n_i, d_llm] in
+     * {@code scope}, in item order (differentiable when the parameters require gradients). Items of the same length
+     * go through as one batch; image features all have {@code vision.tokens} rows, so an image batch is one forward
+     * pass, while audio clips are batched by frame count, since a conv adapter's prefix is as long as its clip.
+     */
+    public NDArray[] forwardEach(NDManager scope, List<float[]> features) {
         int d = spec.vision().dim();
         Map<Integer, List<Integer>> byFrames = new java.util.TreeMap<>();
         for (int i = 0; i < features.size(); i++) {
@@ -151,22 +162,18 @@ public abstract class Adapter implements AutoCloseable {
             }
             byFrames.computeIfAbsent(frames, f -> new ArrayList<>()).add(i);
         }
-        float[][] out = new float[features.size()][];
+        NDArray[] out = new NDArray[features.size()];
         byFrames.forEach((frames, items) -> {
-            int size = prefixTokens(frames) * spec.llm().hiddenSize();
             float[] x = new float[items.size() * frames * d];
             for (int j = 0; j < items.size(); j++) {
                 System.arraycopy(features.get(items.get(j)), 0, x, j * frames * d, frames * d);
             }
-            float[] prefixes;
-            try (NDManager scope = newScope()) {
-                prefixes = forward(scope.create(x, new ai.djl.ndarray.types.Shape(items.size(), frames, d))).toFloatArray();  // [B, n, H]
-            }
+            NDArray prefix = forward(scope.create(x, new ai.djl.ndarray.types.Shape(items.size(), frames, d)));  // [b, n, H]
             for (int j = 0; j < items.size(); j++) {
-                out[items.get(j)] = java.util.Arrays.copyOfRange(prefixes, j * size, (j + 1) * size);
+                out[items.get(j)] = prefix.get(j);                                                          // [n, H]
             }
         });
-        return java.util.Arrays.asList(out);
+        return out;
     }
 
     /** A scope for one forward pass's arrays, on the adapter's device. */

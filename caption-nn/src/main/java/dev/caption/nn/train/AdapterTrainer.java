@@ -177,7 +177,8 @@ public final class AdapterTrainer {
     private NDArray loss(Adapter adapter, FeatureSource features, List<Row> batch, NDManager step, int[] tokens) {
         long[] before = tokenizer.encode(adapter.spec().prompt().before());
         long[] after = tokenizer.encode(adapter.spec().prompt().after());
-        NDArray[] prefixes = prefixes(adapter, features, batch, step);                         // [n_i, H] each
+        NDArray[] prefixes = adapter.forwardEach(step,
+                batch.stream().map(r -> features.features(r.id())).toList());                 // [n_i, H] each
         int length = 0;
         for (int i = 0; i < batch.size(); i++) {
             length = Math.max(length, before.length + (int) prefixes[i].getShape().get(0) + after.length
@@ -203,34 +204,6 @@ public final class AdapterTrainer {
             tokens[0] += real;
         }
         return TeacherForcing.loss(llm, NDArrays.stack(rows, 0), mask, labels);
-    }
-
-    /**
-     * Each row's prefix [n_i, H], in batch order. Rows whose features have the same length go through the adapter
-     * together: all of an image batch at once; audio clips by frame count, since a conv adapter's prefix is as long
-     * as its clip.
-     */
-    private static NDArray[] prefixes(Adapter adapter, FeatureSource features, List<Row> batch, NDManager step) {
-        int d = features.dim();
-        Map<Integer, List<Integer>> byLength = new java.util.TreeMap<>();
-        List<float[]> values = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            float[] f = features.features(batch.get(i).id());
-            values.add(f);
-            byLength.computeIfAbsent(f.length / d, k -> new ArrayList<>()).add(i);
-        }
-        NDArray[] out = new NDArray[batch.size()];
-        byLength.forEach((frames, items) -> {
-            float[] x = new float[items.size() * frames * d];
-            for (int j = 0; j < items.size(); j++) {
-                System.arraycopy(values.get(items.get(j)), 0, x, j * frames * d, frames * d);
-            }
-            NDArray prefix = adapter.forward(step.create(x, new Shape(items.size(), frames, d)));  // [b, n, H]
-            for (int j = 0; j < items.size(); j++) {
-                out[items.get(j)] = prefix.get(j);
-            }
-        });
-        return out;
     }
 
     private Map<String, long[][]> tokenize(List<TrainingExample> examples) {
