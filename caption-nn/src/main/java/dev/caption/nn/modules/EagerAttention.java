@@ -48,7 +48,11 @@ public final class EagerAttention {
 
     private static NDArray attend(NDArray q, NDArray k, NDArray v, float scaling, NDArray mask) {
         // attn_weights = torch.matmul(query, key_states.transpose(2, 3)) * scaling          [B, H, Tq, Tk]
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scaling);
+        // DJL's mul(Number) wraps the float in a tensor over a Java buffer and closes it at once, yet autograd keeps
+        // that tensor for the backward pass, which then reads freed memory; a scalar libtorch allocated itself lives
+        // as long as autograd holds it. fp32, as mul(Number) made it, so fp16 scores round as before.
+        NDArray scale = q.getManager().full(new Shape(), scaling, DataType.FLOAT32);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
         if (scores.getDataType() != DataType.FLOAT32) {
             scores = scores.toType(DataType.FLOAT32, false);
         }
