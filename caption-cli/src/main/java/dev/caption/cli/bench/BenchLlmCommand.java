@@ -36,15 +36,33 @@ public final class BenchLlmCommand extends CaptionCommand {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
+    /** The engines to compare. */
+    enum Engine {
+        /** The model as loaded for generation: the CPU kernels when this JVM can run them. */
+        kernels(Qwen3ForCausalLM.Use.GENERATION),
+        /** The model as loaded for training: libtorch computes everything. */
+        libtorch(Qwen3ForCausalLM.Use.TRAINING);
+
+        final Qwen3ForCausalLM.Use use;
+
+        Engine(Qwen3ForCausalLM.Use use) {
+            this.use = use;
+        }
+    }
+
+    @Option(names = "--engine", defaultValue = "kernels",
+            description = "kernels (the model as loaded for generation) or libtorch (as for training) (default: ${DEFAULT-VALUE}).")
+    Engine engine;
+
     @Override
     public Integer call() throws IOException {
         Qwen3Config config = Qwen3Config.qwen3_0_6b();
         try (NDManager manager = NDManager.newBaseManager(Devices.parse(device))) {
             long t0 = System.nanoTime();
-            Qwen3ForCausalLM model = Qwen3ForCausalLM.random(config, manager, 11);
+            Qwen3ForCausalLM model = Qwen3ForCausalLM.random(config, manager, 11, engine.use);
             long params = Qwen3ForCausalLM.parameterCount(config, manager);
             out().printf(Locale.ROOT, "bench llm: Qwen3-0.6B shape, random weights (%d parameters, %.1f GB fp32), "
-                    + "%s, built in %.1f s; RSS %.2f GB%n", params, params * 4 / 1e9, device,
+                    + "%s, %s, built in %.1f s; RSS %.2f GB%n", params, params * 4 / 1e9, device, model.engine(),
                     (System.nanoTime() - t0) / 1e9, Floors.rssBytes("VmRSS:") / 1e9);
             try (Floors floors = new Floors(manager)) {
                 long embedding = (long) config.vocabSize() * config.hiddenSize();

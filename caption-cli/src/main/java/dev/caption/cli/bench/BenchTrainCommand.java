@@ -59,7 +59,7 @@ public final class BenchTrainCommand extends CaptionCommand {
              Qwen3Tokenizer tokenizer = Qwen3Tokenizer.load(tokenizerDir.resolve("tokenizer.json"))) {
             Qwen3ForCausalLM llm = llmDir != null
                     ? Qwen3ForCausalLM.load(llmDir, List.of("model.safetensors"), manager)
-                    : Qwen3ForCausalLM.random(Qwen3Config.qwen3_0_6b(), manager, 3);
+                    : Qwen3ForCausalLM.random(Qwen3Config.qwen3_0_6b(), manager, 3, Qwen3ForCausalLM.Use.TRAINING);
             int hidden = llm.config().hiddenSize();
             out().printf(Locale.ROOT, "bench train: %s (hidden %d, %d layers), fp32 CPU, %d threads, batch %d, "
                             + "%d image tokens + 32 caption tokens per row%n", llmDir != null ? llmDir : "Qwen3-0.6B shape, random weights",

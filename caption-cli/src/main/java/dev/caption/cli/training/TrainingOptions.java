@@ -9,6 +9,7 @@ import dev.caption.cli.KafkaOptions;
 import dev.caption.cli.SyntheticWorld;
 import dev.caption.nn.clip.ClipSpec;
 import dev.caption.nn.qwen3.Precision;
+import dev.caption.nn.qwen3.Qwen3ForCausalLM;
 import dev.caption.nn.qwen3.Qwen3Spec;
 import dev.caption.nn.train.TrainSettings;
 import picocli.CommandLine.Mixin;
@@ -139,6 +140,8 @@ public final class TrainingOptions {
 
     /** Training runs the frozen Qwen3 in fp32: gradients through fp16 matmuls are not what the loss was checked on. */
     Qwen3Spec llmSpec() {
-        return Qwen3Spec.builder(llmModel()).revision(llmRevision).device(device).precision(Precision.FP32).build();
+        // training goes through the model with gradients; its held-out captions then run on libtorch too
+        return Qwen3Spec.builder(llmModel()).revision(llmRevision).device(device).precision(Precision.FP32)
+                .use(Qwen3ForCausalLM.Use.TRAINING).build();
     }
 }

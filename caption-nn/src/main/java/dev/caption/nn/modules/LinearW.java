@@ -6,7 +6,7 @@ import ai.djl.nn.core.Linear;
 import dev.caption.nn.weights.WeightLoader;
 
 /** nn.Linear from checkpoint weights: {@code y = x W^T + b}; {@code bias} may be null. */
-public record LinearW(NDArray weight, NDArray bias) {
+public record LinearW(NDArray weight, NDArray bias) implements LinearModule {
 
     /** {@code prefix + "weight"} [out, in] and {@code prefix + "bias"} [out]. */
     public LinearW(WeightLoader w, String prefix, int out, int in) {
@@ -35,6 +35,7 @@ public record LinearW(NDArray weight, NDArray bias) {
     static final long LARGE_WEIGHT = 1L << 20;
 
     /** x [..., in] -> [..., out]. */
+    @Override
     public NDArray forward(NDArray x) {
         Shape shape = x.getShape();
         long in = shape.get(shape.dimension() - 1);

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import dev.caption.nn.kernels.DecodeAttention;
 import dev.caption.nn.modules.Scope;
 
 /**
@@ -65,6 +67,18 @@ public final class KvCache implements AutoCloseable {
         NDIndex seen = new NDIndex().addAllDim(2).addSliceDim(0, end);             // [:, :, :end]
         // a view of the buffer made by an op on it would land in the cache's manager: the step owns it
         return new NDArray[] {Scope.into(step, keys[layer].get(seen)), Scope.into(step, values[layer].get(seen))};
+    }
+
+    /**
+     * The layer's buffers as the CPU attention kernel reads them, the first {@code keys} positions valid (those
+     * cached so far and the ones just appended). Views of the buffers, valid until the cache grows or reorders.
+     */
+    DecodeAttention.Cache view(int layer, int keys) {
+        return new DecodeAttention.Cache(direct(this.keys[layer]), direct(values[layer]), capacity, keys);
+    }
+
+    private static java.nio.ByteBuffer direct(NDArray buffer) {
+        return ((PtNDArray) buffer).toByteBuffer(true).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Doubles the capacity until {@code needed} fits, copying the cached positions once. */

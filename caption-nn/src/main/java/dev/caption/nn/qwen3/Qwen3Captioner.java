@@ -74,7 +74,7 @@ public final class Qwen3Captioner implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(spec.device());
         try {
             Qwen3ForCausalLM lm = Qwen3ForCausalLM.load(resolved.dir(), resolved.weightFiles(), manager,
-                    spec.precision().compute(spec.device()));
+                    spec.precision().compute(spec.device()), spec.use());
             return new Qwen3Captioner(manager, lm, Qwen3Tokenizer.load(resolved.file("tokenizer.json")),
                     GenerationConfig.read(resolved.dir()), spec.model().displayId(), resolved.commit());
         } catch (RuntimeException e) {
@@ -89,6 +89,11 @@ public final class Qwen3Captioner implements AutoCloseable {
 
     public String revision() {
         return revision;
+    }
+
+    /** Which engine computes (see {@link Qwen3ForCausalLM#engine()}). */
+    public String engine() {
+        return model.engine();
     }
 
     public int hiddenSize() {

@@ -12,9 +12,15 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import dev.caption.nn.kernels.CpuKernels;
+import dev.caption.nn.kernels.DecodeAttention;
+import dev.caption.nn.kernels.KernelThreads;
+import dev.caption.nn.kernels.PanelMatrix;
 import dev.caption.nn.modules.EagerAttention;
 import dev.caption.nn.modules.Embedding;
+import dev.caption.nn.modules.LinearModule;
 import dev.caption.nn.modules.LinearW;
+import dev.caption.nn.modules.PanelLinear;
 import dev.caption.nn.modules.RmsNormW;
 import dev.caption.nn.modules.Scope;
 import dev.caption.nn.weights.Checkpoint;
@@ -24,71 +30,140 @@ import dev.caption.nn.weights.WeightLoader;
  * transformers' Qwen3ForCausalLM (modeling_qwen3.py, v4.51.3), eager attention, fp32 on the CPU: one class per
  * module, fields named as the checkpoint keys. RMSNorm in fp32, q_norm/k_norm per head before RoPE, half-split RoPE,
  * grouped-query attention with a KV cache, SwiGLU MLP, and a tied lm_head when {@code tie_word_embeddings}.
+ *
+ * <p>A model is loaded for a {@link Use}. For training, every weight is a libtorch tensor and autograd goes through
+ * the whole model. For generation on a CPU in fp32, the matmul weights are packed for the CPU kernels
+ * ({@link PanelMatrix}) and a decoding step's attention runs in {@link DecodeAttention}; the rest stays on libtorch.
+ * Both compute the same function: the fixtures hold both to transformers' outputs.
  */
 public final class Qwen3ForCausalLM implements AutoCloseable {
+
+    /** What a model is loaded for; the weights' layout follows. */
+    public enum Use {
+        /** Teacher forcing with gradients, and generation: weights as libtorch tensors. */
+        TRAINING,
+        /**
+         * Generation only: on a CPU in fp32, weights packed for the CPU kernels when this JVM can run them
+         * ({@link CpuKernels}); otherwise, on a GPU or in fp16, as for training.
+         */
+        GENERATION
+    }
 
     private final Qwen3Config config;
     private final NDManager manager;
     /** FLOAT32, or FLOAT16 for matmul weights and activations (GPU); norms and softmax always run in fp32. */
     private final DataType compute;
     private final List<ByteBuffer> buffers;
-    final NDArray embedTokens;            // model.embed_tokens.weight [V, H]
+    /** The CPU kernels' threads when the weights are packed for them; null when libtorch computes everything. */
+    private final KernelThreads kernels;
+    final TokenTable embedTokens;         // model.embed_tokens.weight [V, H]
     final List<DecoderLayer> layers = new ArrayList<>();
     final RmsNormW norm;                  // model.norm
-    final LinearW lmHead;                 // lm_head.weight [V, H], or embed_tokens when tied
+    final LinearModule lmHead;            // lm_head.weight [V, H], or embed_tokens when tied
     final Rope rope;
 
     /** What one forward pass returns. */
     public record Output(NDArray lastHiddenState, List<NDArray> hiddenStates, NDArray lastLayerOutput) {
     }
 
-    private Qwen3ForCausalLM(Qwen3Config config, Checkpoint checkpoint, NDManager parent, DataType compute) {
-        this(config, parent.newSubManager(), manager -> new WeightLoader(checkpoint, manager), compute);
-    }
-
     private Qwen3ForCausalLM(Qwen3Config config, NDManager own, java.util.function.Function<NDManager, WeightLoader> loader,
-                             DataType compute) {
+                             DataType compute, KernelThreads kernels) {
         this.config = config;
         this.manager = own;
         this.compute = compute;
+        this.kernels = kernels;
         WeightLoader loaded = loader.apply(manager);
-        Weights w = new Weights(loaded, compute);
+        Layout w = kernels == null ? new TensorLayout(loaded, compute) : new PanelLayout(loaded, kernels);
         int h = config.hiddenSize();
-        embedTokens = w.matrix("model.embed_tokens.weight", config.vocabSize(), h);
+        int v = config.vocabSize();
+        embedTokens = w.table("model.embed_tokens.weight", v, h, config.tieWordEmbeddings());
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(new DecoderLayer(w, "model.layers." + i + ".", config));
         }
         norm = new RmsNormW(w.vector("model.norm.weight", h), config.rmsNormEps());
         if (config.tieWordEmbeddings()) {
-            lmHead = LinearW.noBias(embedTokens);
+            lmHead = w.tied(embedTokens);
             // Qwen/Qwen3-0.6B also stores lm_head.weight; tied, transformers ignores it, and so do we
             loaded.finish("Qwen3 (" + config.numHiddenLayers() + " layers, hidden " + h + ")", "lm_head.");
         } else {
-            lmHead = LinearW.noBias(w.matrix("lm_head.weight", config.vocabSize(), h));
+            lmHead = w.linear("lm_head.weight", v, h);
             loaded.finish("Qwen3 (" + config.numHiddenLayers() + " layers, hidden " + h + ")");
         }
         rope = new Rope(config.headDim(), config.ropeTheta());
         buffers = loaded.buffers();
     }
 
-    public static Qwen3ForCausalLM load(Path dir, List<String> weightFiles, NDManager manager) {
-        return load(dir, weightFiles, manager, DataType.FLOAT32);
+    /** Builds a model on {@code loader}'s weights for {@code use}, closing what it made if that fails. */
+    private static Qwen3ForCausalLM build(Qwen3Config config, NDManager parent,
+                                          java.util.function.Function<NDManager, WeightLoader> loader, DataType compute,
+                                          Use use) {
+        boolean packed = use == Use.GENERATION && compute == DataType.FLOAT32 && !parent.getDevice().isGpu()
+                && CpuKernels.available();
+        KernelThreads kernels = packed ? CpuKernels.threads() : null;
+        NDManager own = parent.newSubManager();
+        try {
+            return new Qwen3ForCausalLM(config, own, loader, compute, kernels);
+        } catch (RuntimeException e) {
+            own.close();
+            if (kernels != null) {
+                kernels.close();
+            }
+            throw e;
+        }
     }
 
-    /** Loads with matmul weights in {@code compute} (FLOAT32, or FLOAT16 on a GPU). */
-    public static Qwen3ForCausalLM load(Path dir, List<String> weightFiles, NDManager manager, DataType compute) {
+    /** Loads for training (every weight a libtorch tensor), fp32. */
+    public static Qwen3ForCausalLM load(Path dir, List<String> weightFiles, NDManager manager) {
+        return load(dir, weightFiles, manager, DataType.FLOAT32, Use.TRAINING);
+    }
+
+    /** Loads for {@code use} with matmul weights in {@code compute} (FLOAT32, or FLOAT16 on a GPU). */
+    public static Qwen3ForCausalLM load(Path dir, List<String> weightFiles, NDManager manager, DataType compute, Use use) {
         if (compute != DataType.FLOAT32 && compute != DataType.FLOAT16) {
             throw new IllegalArgumentException("Qwen3 computes in float32 or float16, not " + compute
                     + " (bfloat16 aborts DJL's PyTorch engine)");
         }
         Qwen3Config config = Qwen3Config.read(dir.resolve("config.json"));
         try (Checkpoint checkpoint = Checkpoint.open(dir, weightFiles)) {
-            return new Qwen3ForCausalLM(config, checkpoint, manager, compute);
+            return build(config, manager, m -> new WeightLoader(checkpoint, m), compute, use);
         }
     }
 
-    /** Weights for the modules: matrices in the compute type, norm weights in fp32. */
-    record Weights(WeightLoader loader, DataType compute) {
+    /**
+     * Matrices for the modules: as libtorch tensors (matrices in the compute type, stacks concatenated once), or
+     * packed for the CPU kernel. Norm weights are fp32 tensors in both.
+     */
+    private sealed interface Layout permits TensorLayout, PanelLayout {
+        WeightLoader loader();
+
+        /** A norm's weight, fp32. */
+        default NDArray vector(String name, long... shape) {
+            return loader().take(name, shape);
+        }
+
+        /** One bias-free projection [out, in]. */
+        LinearModule linear(String name, int out, int in);
+
+        /**
+         * Projections [rows_i, in] stacked along the output dimension, torch.cat(parts, 0), so that one matmul
+         * computes them all ({@link Stack#all}); each part is a view of the stack, not a copy.
+         */
+        Stack stack(int in, WeightLoader.Part... parts);
+
+        /** model.embed_tokens [rows, cols]; {@code tied}: it is lm_head too. */
+        TokenTable table(String name, int rows, int cols, boolean tied);
+
+        /** lm_head on a tied embedding table. */
+        LinearModule tied(TokenTable table);
+    }
+
+    /** A stacked projection and its parts, in the order given. */
+    record Stack(LinearModule all, List<LinearModule> parts) {
+    }
+
+    private record TensorLayout(WeightLoader loader, DataType compute) implements Layout {
+
+        /** A matrix in the compute type; a layout-only loader's placeholder stays a placeholder. */
         NDArray matrix(String name, long... shape) {
             NDArray a = loader.take(name, shape);
             if (compute == DataType.FLOAT32 || a.getShape().dimension() == 0) {
@@ -99,45 +174,126 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             return converted;
         }
 
-        NDArray vector(String name, long... shape) {
-            return loader.take(name, shape);
+        @Override
+        public LinearModule linear(String name, int out, int in) {
+            return LinearW.noBias(matrix(name, out, in));
         }
 
-        /**
-         * Matrices [out_i, in] stacked along the output dimension, torch.cat(parts, 0) [sum out_i, in], so that one
-         * matmul computes them all; the parts are freed. Placeholders (a layout-only loader) stay a placeholder.
-         */
-        NDArray stacked(NDArray... parts) {
+        @Override
+        public Stack stack(int in, WeightLoader.Part... parts) {
+            NDArray[] matrices = new NDArray[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                matrices[i] = matrix(parts[i].name(), parts[i].rows(), in);
+            }
+            NDArray all = concatenated(matrices);
+            List<LinearModule> views = new ArrayList<>();
+            long from = 0;
+            for (WeightLoader.Part part : parts) {
+                views.add(LinearW.noBias(all.getShape().dimension() == 0 ? all
+                        : all.get(new NDIndex("{}:{}", from, from + part.rows()))));        // rows of the stack: views
+                from += part.rows();
+            }
+            return new Stack(LinearW.noBias(all), views);
+        }
+
+        /** torch.cat(parts, 0), the parts freed; placeholders (a layout-only loader) stay a placeholder. */
+        private static NDArray concatenated(NDArray... parts) {
             for (NDArray p : parts) {
                 if (p.getShape().dimension() == 0) {
                     return p;
                 }
             }
-            NDArray all = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts), 0);
+            NDArray all = ai.djl.ndarray.NDArrays.concat(new NDList(parts), 0);
             for (NDArray p : parts) {
                 p.close();
             }
             return all;
         }
 
-        /** Rows [from, to) of a stacked matrix: a view sharing its storage. */
-        static NDArray rows(NDArray stacked, long from, long to) {
-            return stacked.getShape().dimension() == 0 ? stacked : stacked.get(new NDIndex("{}:{}", from, to));
+        @Override
+        public TokenTable table(String name, int rows, int cols, boolean tied) {
+            return new TokenTable.Tensor(matrix(name, rows, cols));
         }
 
-        /** q_norm's weight [Dh] over qHeads rows, then k_norm's over kHeads rows: [qHeads + kHeads, Dh]. */
-        static NDArray overHeads(NDArray qWeight, int qHeads, NDArray kWeight, int kHeads) {
-            if (qWeight.getShape().dimension() == 0 || kWeight.getShape().dimension() == 0) {
-                return qWeight;
-            }
-            long dh = qWeight.getShape().get(0);
-            return qWeight.broadcast(qHeads, dh).concat(kWeight.broadcast(kHeads, dh), 0);
+        @Override
+        public LinearModule tied(TokenTable table) {
+            return LinearW.noBias(((TokenTable.Tensor) table).weight());
         }
     }
 
-    /** A model of {@code config}'s size with N(0, 0.02) weights, for benchmarks (speed does not depend on values). */
-    public static Qwen3ForCausalLM random(Qwen3Config config, NDManager manager, long seed) {
-        return new Qwen3ForCausalLM(config, manager.newSubManager(), m -> WeightLoader.random(m, seed), DataType.FLOAT32);
+    private record PanelLayout(WeightLoader loader, KernelThreads threads) implements Layout {
+
+        @Override
+        public LinearModule linear(String name, int out, int in) {
+            return new PanelLinear(loader.packed(List.of(new WeightLoader.Part(name, out)), in, threads), threads);
+        }
+
+        @Override
+        public Stack stack(int in, WeightLoader.Part... parts) {
+            PanelMatrix all = loader.packed(List.of(parts), in, threads);
+            List<LinearModule> views = new ArrayList<>();
+            int from = 0;
+            for (WeightLoader.Part part : parts) {
+                views.add(new PanelLinear(all.rows(from, from + part.rows()), threads));
+                from += part.rows();
+            }
+            return new Stack(new PanelLinear(all, threads), views);
+        }
+
+        @Override
+        public TokenTable table(String name, int rows, int cols, boolean tied) {
+            if (tied) {
+                return new TokenTable.Panels(loader.packed(List.of(new WeightLoader.Part(name, rows)), cols, threads));
+            }
+            return new TokenTable.Tensor(loader.take(name, rows, cols));
+        }
+
+        @Override
+        public LinearModule tied(TokenTable table) {
+            return new PanelLinear(((TokenTable.Panels) table).weight(), threads);
+        }
+    }
+
+    /**
+     * model.embed_tokens: token ids to rows of the [V, H] table, held as a libtorch tensor, or read from the tied
+     * lm_head's panels (a model packed for generation keeps the table once).
+     */
+    sealed interface TokenTable {
+
+        /** embed_tokens(ids): [n] -> [n, H] fp32, in {@code scope}. */
+        NDArray lookup(NDManager scope, long[] ids);
+
+        record Tensor(NDArray weight) implements TokenTable {
+            @Override
+            public NDArray lookup(NDManager scope, long[] ids) {
+                NDArray rows = Embedding.lookup(weight, ids, scope);                     // [n, H]
+                return rows.getDataType() == DataType.FLOAT32 ? rows : rows.toType(DataType.FLOAT32, false);
+            }
+        }
+
+        record Panels(PanelMatrix weight) implements TokenTable {
+            @Override
+            public NDArray lookup(NDManager scope, long[] ids) {
+                int h = weight.cols();
+                float[] rows = new float[ids.length * h];
+                for (int i = 0; i < ids.length; i++) {
+                    if (ids[i] < 0 || ids[i] >= weight.rows()) {
+                        throw new IndexOutOfBoundsException("token id " + ids[i] + " is outside the vocabulary of "
+                                + weight.rows());
+                    }
+                    weight.row((int) ids[i], rows, i * h);
+                }
+                return scope.create(rows, new Shape(ids.length, h));                      // [n, H]
+            }
+        }
+    }
+
+    /**
+     * A model of {@code config}'s size with N(0, 0.02) weights, for benchmarks (speed does not depend on values).
+     * The same seed gives the same weights for either use.
+     */
+    public static Qwen3ForCausalLM random(Qwen3Config config, NDManager manager, long seed, Use use) {
+        return build(config, manager, m -> WeightLoader.random(m, seed), DataType.FLOAT32, use);
     }
 
     /**
@@ -150,17 +306,28 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
 
     /** The checkpoint layout (name to shape) of a model of {@code config}, allocating nothing. */
     public static java.util.Map<String, long[]> checkpointShapes(Qwen3Config config, NDManager manager) {
-        return WeightLoader.layout(manager, (scratch, loader) -> new Qwen3ForCausalLM(config, scratch, loader, DataType.FLOAT32));
+        return WeightLoader.layout(manager,
+                (scratch, loader) -> new Qwen3ForCausalLM(config, scratch, loader, DataType.FLOAT32, null));
     }
 
     public Qwen3Config config() {
         return config;
     }
 
+    /**
+     * Which engine computes: "cpu kernels (N threads)" when the weights are packed for them, else "libtorch" and,
+     * for a model loaded for generation on a CPU in fp32, why the kernels are not used.
+     */
+    public String engine() {
+        if (kernels != null) {
+            return "cpu kernels (" + kernels.size() + " threads)";
+        }
+        return CpuKernels.unavailable().map(reason -> "libtorch (cpu kernels off: " + reason + ")").orElse("libtorch");
+    }
+
     /** embed_tokens(ids): [n] -> [n, H], in fp32 whatever the compute type (forward casts). */
     public NDArray embed(NDManager scope, long[] ids) {
-        NDArray rows = Embedding.lookup(embedTokens, ids, scope);                      // [n, H]
-        return rows.getDataType() == DataType.FLOAT32 ? rows : rows.toType(DataType.FLOAT32, false);
+        return embedTokens.lookup(scope, ids);
     }
 
     /**
@@ -180,7 +347,10 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         NDArray[] cosSin = compute == DataType.FLOAT32 ? rotary
                 : new NDArray[] {rotary[0].toType(compute, false), rotary[1].toType(compute, false)};
         int groups = config.numAttentionHeads() / config.numKeyValueHeads();
-        NDArray mask = causalMask(m, attentionMask, t, past, groups);         // [B, 1, groups * T, S], fp32
+        // a decoding step with the CPU kernels attends in DecodeAttention, from the 0/1 mask itself
+        boolean decodeKernel = decodesWithKernel(cache, t);
+        Masks masks = new Masks(attentionMask,
+                decodeKernel ? null : causalMask(m, attentionMask, t, past, groups));   // [B, 1, groups * T, S], fp32
         NDArray hidden = inputsEmbeds.getDataType() == compute ? inputsEmbeds : inputsEmbeds.toType(compute, false);
         List<NDArray> states = new ArrayList<>();
         if (keepHiddenStates) {
@@ -189,7 +359,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         for (int i = 0; i < layers.size(); i++) {
             DecoderLayer layer = layers.get(i);
             int index = i;
-            hidden = Scope.layer(hidden, x -> layer.forward(x, cosSin, mask, cache, index));
+            hidden = Scope.layer(hidden, x -> layer.forward(x, cosSin, masks, cache, index));
             if (keepHiddenStates && i < layers.size() - 1) {
                 states.add(hidden);
             }
@@ -203,6 +373,18 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             states.add(normed);                // HF: hidden_states[-1] is after the final norm
         }
         return new Output(normed, states, lastLayer);
+    }
+
+    /** Whether attention of this pass runs in {@link DecodeAttention}: one new position, fp32, cache kept, kernels on. */
+    private boolean decodesWithKernel(KvCache cache, int t) {
+        return kernels != null && cache != null && t == 1;
+    }
+
+    /**
+     * The attention mask of a pass: per row, 1 for a key and 0 for padding over cache + new tokens [B][S], and
+     * HF's additive 4-D mask built from it (null when a decoding step attends in {@link DecodeAttention}).
+     */
+    record Masks(int[][] keys, NDArray additive) {
     }
 
     /** lm_head on the last position of each row: [B, T, H] -> [B, V]. */
@@ -254,6 +436,9 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     public void close() {
         manager.close();
         buffers.clear();
+        if (kernels != null) {
+            kernels.close();
+        }
     }
 
     // ------------------------------------------------------------------ modules
@@ -315,42 +500,53 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
      * matrix (one matmul instead of three), and the q_norm and k_norm weights laid over their heads (one norm and
      * one RoPE for q and k together). q_proj, k_proj and v_proj are views of the stacked matrix, not copies.
      */
-    static final class Attention {
-        final LinearW qProj;       // [heads*Dh, H]
-        final LinearW kProj;       // [kvHeads*Dh, H]
-        final LinearW vProj;       // [kvHeads*Dh, H]
-        final LinearW oProj;       // [H, heads*Dh]
+    final class Attention {
+        final LinearModule qProj;  // [heads*Dh, H]
+        final LinearModule kProj;  // [kvHeads*Dh, H]
+        final LinearModule vProj;  // [kvHeads*Dh, H]
+        final LinearModule oProj;  // [H, heads*Dh]
         final RmsNormW qNorm;      // over Dh
         final RmsNormW kNorm;
-        final LinearW qkvProj;     // cat([q_proj, k_proj, v_proj]) [(heads + 2 kvHeads) * Dh, H]
+        final LinearModule qkvProj;  // cat([q_proj, k_proj, v_proj]) [(heads + 2 kvHeads) * Dh, H]
         final RmsNormW qkNorm;     // cat([q_norm.expand(heads, Dh), k_norm.expand(kvHeads, Dh)]) [heads + kvHeads, Dh]
+        final DecodeAttention.Heads shape;
         final int heads;
         final int kvHeads;
         final int headDim;
         final float scaling;
 
-        Attention(Weights w, String prefix, Qwen3Config c) {
+        Attention(Layout w, String prefix, Qwen3Config c) {
             heads = c.numAttentionHeads();
             kvHeads = c.numKeyValueHeads();
             headDim = c.headDim();
             int h = c.hiddenSize();
-            long qRows = (long) heads * headDim;
-            long kvRows = (long) kvHeads * headDim;
-            NDArray qkv = w.stacked(w.matrix(prefix + "q_proj.weight", qRows, h),
-                    w.matrix(prefix + "k_proj.weight", kvRows, h),
-                    w.matrix(prefix + "v_proj.weight", kvRows, h));
-            qkvProj = LinearW.noBias(qkv);
-            qProj = LinearW.noBias(Weights.rows(qkv, 0, qRows));
-            kProj = LinearW.noBias(Weights.rows(qkv, qRows, qRows + kvRows));
-            vProj = LinearW.noBias(Weights.rows(qkv, qRows + kvRows, qRows + 2 * kvRows));
-            oProj = LinearW.noBias(w.matrix(prefix + "o_proj.weight", h, qRows));
+            int qRows = heads * headDim;
+            int kvRows = kvHeads * headDim;
+            Stack qkv = w.stack(h, new WeightLoader.Part(prefix + "q_proj.weight", qRows),
+                    new WeightLoader.Part(prefix + "k_proj.weight", kvRows),
+                    new WeightLoader.Part(prefix + "v_proj.weight", kvRows));
+            qkvProj = qkv.all();
+            qProj = qkv.parts().get(0);
+            kProj = qkv.parts().get(1);
+            vProj = qkv.parts().get(2);
+            oProj = w.linear(prefix + "o_proj.weight", h, qRows);
             qNorm = new RmsNormW(w.vector(prefix + "q_norm.weight", headDim), c.rmsNormEps());
             kNorm = new RmsNormW(w.vector(prefix + "k_norm.weight", headDim), c.rmsNormEps());
-            qkNorm = new RmsNormW(Weights.overHeads(qNorm.weight(), heads, kNorm.weight(), kvHeads), c.rmsNormEps());
+            qkNorm = new RmsNormW(overHeads(qNorm.weight(), heads, kNorm.weight(), kvHeads), c.rmsNormEps());
             scaling = (float) Math.pow(headDim, -0.5);
+            shape = new DecodeAttention.Heads(heads, kvHeads, headDim, scaling);
         }
 
-        NDArray forward(NDArray x, NDArray[] cosSin, NDArray mask, Rope rope, KvCache cache, int layer) {
+        /** q_norm's weight [Dh] over qHeads rows, then k_norm's over kHeads rows: [qHeads + kHeads, Dh]. */
+        private static NDArray overHeads(NDArray qWeight, int qHeads, NDArray kWeight, int kHeads) {
+            if (qWeight.getShape().dimension() == 0 || kWeight.getShape().dimension() == 0) {
+                return qWeight;                                  // placeholders of a layout-only loader
+            }
+            long dh = qWeight.getShape().get(0);
+            return qWeight.broadcast(qHeads, dh).concat(kWeight.broadcast(kHeads, dh), 0);
+        }
+
+        NDArray forward(NDArray x, NDArray[] cosSin, Masks masks, KvCache cache, int layer) {
             long b = x.getShape().get(0);
             long t = x.getShape().get(1);
             int qk = heads + kvHeads;
@@ -363,6 +559,14 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             NDArray q = qAndK.get(0).transpose(0, 2, 1, 3);                              // [B, heads, T, Dh]
             NDArray k = qAndK.get(1).transpose(0, 2, 1, 3);                              // [B, kvHeads, T, Dh]
             NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3);                             // [B, kvHeads, T, Dh]
+            if (masks.additive() == null) {
+                // a decoding step with the CPU kernels: the cache takes k and v, DecodeAttention reads it
+                cache.append(layer, k, v, x.getManager());
+                float[] out = new float[(int) b * heads * headDim];
+                DecodeAttention.attend(kernels, shape, q.toFloatArray(), cache.view(layer, masks.keys()[0].length),
+                        masks.keys(), out);                                              // [B, heads * Dh]
+                return oProj.forward(x.getManager().create(out, new Shape(b, 1, (long) heads * headDim)));
+            }
             if (cache != null) {
                 NDArray[] kv = cache.append(layer, k, v, x.getManager());               // [B, kvHeads, S, Dh]
                 k = kv[0];
@@ -373,7 +577,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             int groups = heads / kvHeads;
             NDArray grouped = q.reshape(b, kvHeads, groups * t, headDim);
             // eager_attention_forward(q, k, v, mask, scaling)                   [B, kvHeads, groups * T, Dh]
-            NDArray out = EagerAttention.forward(grouped, k, v, scaling, mask);
+            NDArray out = EagerAttention.forward(grouped, k, v, scaling, masks.additive());
             return oProj.forward(EagerAttention.mergeHeads(out.reshape(b, heads, t, headDim)));   // [B, T, H]
         }
     }
@@ -383,20 +587,21 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
      * so the forward pass makes one matmul for both.
      */
     static final class Mlp {
-        final LinearW gateProj;    // [I, H]
-        final LinearW upProj;      // [I, H]
-        final LinearW downProj;    // [H, I]
-        final LinearW gateUpProj;  // cat([gate_proj, up_proj]) [2I, H]
+        final LinearModule gateProj;  // [I, H]
+        final LinearModule upProj;       // [I, H]
+        final LinearModule downProj;  // [H, I]
+        final LinearModule gateUpProj;  // cat([gate_proj, up_proj]) [2I, H]
         final long intermediate;
 
-        Mlp(Weights w, String prefix, Qwen3Config c) {
-            intermediate = c.intermediateSize();
-            NDArray gateUp = w.stacked(w.matrix(prefix + "gate_proj.weight", intermediate, c.hiddenSize()),
-                    w.matrix(prefix + "up_proj.weight", intermediate, c.hiddenSize()));
-            gateUpProj = LinearW.noBias(gateUp);
-            gateProj = LinearW.noBias(Weights.rows(gateUp, 0, intermediate));
-            upProj = LinearW.noBias(Weights.rows(gateUp, intermediate, 2 * intermediate));
-            downProj = LinearW.noBias(w.matrix(prefix + "down_proj.weight", c.hiddenSize(), intermediate));
+        Mlp(Layout w, String prefix, Qwen3Config c) {
+            int i = c.intermediateSize();
+            intermediate = i;
+            Stack gateUp = w.stack(c.hiddenSize(), new WeightLoader.Part(prefix + "gate_proj.weight", i),
+                    new WeightLoader.Part(prefix + "up_proj.weight", i));
+            gateUpProj = gateUp.all();
+            gateProj = gateUp.parts().get(0);
+            upProj = gateUp.parts().get(1);
+            downProj = w.linear(prefix + "down_proj.weight", c.hiddenSize(), i);
         }
 
         /** x [B, T, H] -> [B, T, H]. */
@@ -417,7 +622,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         final RmsNormW postAttentionLayernorm;
         final Mlp mlp;
 
-        DecoderLayer(Weights w, String prefix, Qwen3Config c) {
+        DecoderLayer(Layout w, String prefix, Qwen3Config c) {
             inputLayernorm = new RmsNormW(w.vector(prefix + "input_layernorm.weight", c.hiddenSize()), c.rmsNormEps());
             selfAttn = new Attention(w, prefix + "self_attn.", c);
             postAttentionLayernorm = new RmsNormW(w.vector(prefix + "post_attention_layernorm.weight", c.hiddenSize()),
@@ -425,8 +630,8 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             mlp = new Mlp(w, prefix + "mlp.", c);
         }
 
-        NDArray forward(NDArray x, NDArray[] cosSin, NDArray mask, KvCache cache, int layer) {
-            NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cosSin, mask, rope, cache, layer));
+        NDArray forward(NDArray x, NDArray[] cosSin, Masks masks, KvCache cache, int layer) {
+            NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cosSin, masks, cache, layer));
             return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
         }
     }

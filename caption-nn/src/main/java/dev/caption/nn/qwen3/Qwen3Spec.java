@@ -9,18 +9,22 @@ import dev.caption.nn.hub.HubEnvironment;
 import dev.caption.nn.hub.ModelRef;
 
 /**
- * Which Qwen3 to run and how: a Hugging Face id (with revision) or a directory, the device and the compute
- * precision. {@link #open} resolves the checkpoint (downloading it if needed) and loads it.
+ * Which Qwen3 to run and how: a Hugging Face id (with revision) or a directory, the device, the compute precision
+ * and what it is loaded for. {@link #open} resolves the checkpoint (downloading it if needed) and loads it.
  */
-public record Qwen3Spec(ModelRef model, Device device, Precision precision) {
+public record Qwen3Spec(ModelRef model, Device device, Precision precision, Qwen3ForCausalLM.Use use) {
 
     public Qwen3Spec {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(precision, "precision");
+        Objects.requireNonNull(use, "use");
     }
 
-    /** A spec for {@code model} (hub id, {@code id@revision} or directory): CPU, automatic precision. */
+    /**
+     * A spec for {@code model} (hub id, {@code id@revision} or directory): CPU, automatic precision, loaded for
+     * generation.
+     */
     public static Builder builder(String model) {
         return new Builder(model);
     }
@@ -34,6 +38,7 @@ public record Qwen3Spec(ModelRef model, Device device, Precision precision) {
         private String revision;
         private Device device = Device.cpu();
         private Precision precision = Precision.AUTO;
+        private Qwen3ForCausalLM.Use use = Qwen3ForCausalLM.Use.GENERATION;
 
         private Builder(String model) {
             this.model = model;
@@ -60,8 +65,14 @@ public record Qwen3Spec(ModelRef model, Device device, Precision precision) {
             return this;
         }
 
+        /** What the model is for: training needs gradients through it; generation can use the CPU kernels. */
+        public Builder use(Qwen3ForCausalLM.Use use) {
+            this.use = use;
+            return this;
+        }
+
         public Qwen3Spec build() {
-            return new Qwen3Spec(ModelRef.parse(model, revision), device, precision);
+            return new Qwen3Spec(ModelRef.parse(model, revision), device, precision, use);
         }
     }
 }

@@ -13,6 +13,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import dev.caption.nn.kernels.KernelThreads;
+import dev.caption.nn.kernels.PanelMatrix;
 import dev.caption.tensor.DType;
 import dev.caption.tensor.Float16;
 
@@ -119,6 +122,83 @@ public final class WeightLoader {
         };
         buffers.add(f32);
         return manager.create(f32, new Shape(shape), DataType.FLOAT32);
+    }
+
+    /** One matrix [rows, cols] of a stack that {@link #packed} lays out: its checkpoint name and its rows. */
+    public record Part(String name, int rows) {
+    }
+
+    /**
+     * The named matrices [rows_i, cols] stacked along their rows (torch.cat(parts, 0)) and packed for the CPU
+     * matmul kernel, fp32: each is read once from the checkpoint in its own dtype, bf16 and f16 widened as they are
+     * read, so no fp32 copy of the checkpoint is made. A missing or mis-shaped part is recorded for {@link #finish}
+     * like {@link #take}'s, and packed as zeros.
+     */
+    public PanelMatrix packed(List<Part> parts, int cols, KernelThreads threads) {
+        if (shapesOnly) {
+            throw new UnsupportedOperationException("a layout-only loader does not pack weights");
+        }
+        List<PanelMatrix.RowReader> readers = new ArrayList<>();
+        List<NDArray> temporaries = new ArrayList<>();
+        int[] starts = new int[parts.size() + 1];
+        for (int i = 0; i < parts.size(); i++) {
+            Part part = parts.get(i);
+            starts[i + 1] = starts[i] + part.rows();
+            long[] shape = {part.rows(), cols};
+            shapes.putIfAbsent(part.name(), shape);
+            taken.add(part.name());
+            readers.add(rows(part.name(), shape, temporaries));
+        }
+        try {
+            return PanelMatrix.pack(manager, starts[parts.size()], cols, (r, dst) -> {
+                int i = 0;
+                while (r >= starts[i + 1]) {
+                    i++;
+                }
+                readers.get(i).read(r - starts[i], dst);
+            }, threads);
+        } finally {
+            temporaries.forEach(NDArray::close);
+        }
+    }
+
+    /** A row reader of the named tensor [rows, cols] as {@link #take} would give it. */
+    private PanelMatrix.RowReader rows(String name, long[] shape, List<NDArray> temporaries) {
+        int cols = (int) shape[1];
+        if (checkpoint == null) {
+            manager.getEngine().setRandomSeed((int) (randomSeed + taken.size()));
+            NDArray random = manager.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
+            temporaries.add(random);
+            return PanelMatrix.fp32Rows(((PtNDArray) random).toByteBuffer(true), cols);
+        }
+        Checkpoint.Located located = checkpoint.locate(name);
+        if (located == null || !Arrays.equals(located.entry().shape(), shape)) {
+            if (located == null) {
+                missing.add(name + " " + Arrays.toString(shape));
+            } else {
+                mismatched.add(name + ": checkpoint " + Arrays.toString(located.entry().shape()) + ", model "
+                        + Arrays.toString(shape));
+            }
+            return (r, dst) -> Arrays.fill(dst, 0, cols, 0f);
+        }
+        ByteBuffer mapped = located.file().map(located.entry());
+        DType dtype = located.entry().dtype();
+        return switch (dtype) {
+            case F32 -> PanelMatrix.fp32Rows(mapped, cols);
+            case BF16, F16 -> {
+                ByteBuffer half = mapped.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                int start = half.position();
+                yield (r, dst) -> {
+                    long at = start + 2L * r * cols;
+                    for (int k = 0; k < cols; k++) {
+                        short bits = half.getShort((int) (at + 2L * k));
+                        dst[k] = dtype == DType.BF16 ? Float16.bf16ToFloat(bits) : Float16.toFloat(bits);
+                    }
+                };
+            }
+            default -> throw new IllegalArgumentException(name + " is " + dtype
+                    + "; only F32, F16 and BF16 weights are read");
+        };
     }
 
     /**

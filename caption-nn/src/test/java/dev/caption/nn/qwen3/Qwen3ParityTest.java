@@ -12,6 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,7 +29,12 @@ import dev.caption.tensor.Safetensors;
 import dev.caption.tensor.SafetensorsBlob;
 import dev.caption.tensor.Tensor;
 
-/** Parity with transformers 4.51.3 Qwen3ForCausalLM on the qwen3-tiny fixture (a bf16 checkpoint). */
+/**
+ * Parity with transformers 4.51.3 Qwen3ForCausalLM on the qwen3-tiny fixture (a bf16 checkpoint), for the model as
+ * loaded for training (libtorch computes everything); {@link Qwen3KernelParityTest} holds the model loaded for
+ * generation, on the CPU kernels, to the same expectations.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Qwen3ParityTest {
 
     private static final double RTOL = 1e-4;
@@ -36,25 +42,36 @@ class Qwen3ParityTest {
     private static final Set<Long> EOS = Set.of(151645L, 151643L);
     private static final long PAD = 151643L;
 
-    private static NDManager manager;
-    private static Qwen3ForCausalLM model;
-    private static Qwen3Tokenizer tokenizer;
-    private static SafetensorsBlob expected;
-    private static JsonNode cases;
+    private NDManager manager;
+    private Qwen3ForCausalLM model;
+    private Qwen3Tokenizer tokenizer;
+    private SafetensorsBlob expected;
+    private JsonNode cases;
+
+    /** What the model under test is loaded for. */
+    Qwen3ForCausalLM.Use use() {
+        return Qwen3ForCausalLM.Use.TRAINING;
+    }
 
     @BeforeAll
-    static void load() throws Exception {
+    void load() throws Exception {
         Path fixtures = Path.of(Qwen3ParityTest.class.getResource("/fixtures/qwen3-tiny/config.json").toURI())
                 .getParent().getParent();
         manager = NDManager.newBaseManager();
-        model = Qwen3ForCausalLM.load(fixtures.resolve("qwen3-tiny"), List.of("model.safetensors"), manager);
+        model = Qwen3ForCausalLM.load(fixtures.resolve("qwen3-tiny"), List.of("model.safetensors"), manager,
+                ai.djl.ndarray.types.DataType.FLOAT32, use());
         tokenizer = Qwen3Tokenizer.load(fixtures.resolve("qwen3-tiny/tokenizer.json"));
         expected = Safetensors.decode(Files.readAllBytes(fixtures.resolve("qwen3-tiny.expected.safetensors")), 10 << 20);
         cases = new ObjectMapper().readTree(fixtures.resolve("qwen3-tiny.expected.json").toFile()).get("cases");
     }
 
+    /** The engine the model under test runs on. */
+    String engine() {
+        return model.engine();
+    }
+
     @AfterAll
-    static void close() {
+    void close() {
         tokenizer.close();
         model.close();
         manager.close();
@@ -175,7 +192,7 @@ class Qwen3ParityTest {
         Path dir = Path.of(Qwen3ParityTest.class.getResource("/fixtures/qwen3-tiny/config.json").toURI()).getParent();
         try (NDManager scope = manager.newSubManager();
              Qwen3ForCausalLM half = Qwen3ForCausalLM.load(dir, List.of("model.safetensors"), scope,
-                     ai.djl.ndarray.types.DataType.FLOAT16)) {
+                     ai.djl.ndarray.types.DataType.FLOAT16, use())) {
             long[] ids = expected.tensor("a.0.input_ids").toLongs();
             Qwen3ForCausalLM.Output out = half.forward(half.embed(scope, ids).expandDims(0), new long[][] {range(ids.length)},
                     new int[][] {ones(ids.length)}, null, false);
@@ -190,7 +207,7 @@ class Qwen3ParityTest {
         }
     }
 
-    private static NDArray withPrefix(NDManager scope, String prefixName, long[] promptIds) {
+    private NDArray withPrefix(NDManager scope, String prefixName, long[] promptIds) {
         Tensor prefix = expected.tensor(prefixName);
         NDArray p = scope.create(prefix.toFloats(), new Shape(prefix.shape()));
         return p.concat(model.embed(scope, promptIds), 0);
@@ -210,7 +227,7 @@ class Qwen3ParityTest {
         return r;
     }
 
-    private static void assertClose(String name, NDArray actual) {
+    private void assertClose(String name, NDArray actual) {
         Parity.assertClose(expected, name, actual, RTOL, ATOL);
     }
 }

@@ -24,6 +24,7 @@ import dev.caption.nn.hub.DownloadListener;
 import dev.caption.nn.hub.HubEnvironment;
 import dev.caption.nn.qwen3.Decoding;
 import dev.caption.nn.qwen3.Qwen3Captioner;
+import dev.caption.nn.qwen3.Qwen3ForCausalLM;
 import dev.caption.nn.qwen3.Qwen3Spec;
 import dev.caption.nn.train.AdapterTrainer;
 import dev.caption.nn.train.FeatureSource;
@@ -92,7 +93,8 @@ class ShapesWorldLearningTest {
         List<ShapesWorld.Scene> pilScenes = pilCaptions.values().stream().map(c -> ShapesWorld.sceneOf(c).orElseThrow()).toList();
 
         try (NDManager manager = NDManager.newBaseManager();
-             Qwen3Captioner lm = Qwen3Spec.builder(fixtures.resolve("qwen3-shapes").toString()).build()
+             Qwen3Captioner lm = Qwen3Spec.builder(fixtures.resolve("qwen3-shapes").toString())
+                     .use(Qwen3ForCausalLM.Use.TRAINING).build()
                      .open(HubEnvironment.fromSystem(), DownloadListener.NONE)) {
             // conv, with its kernel set to clip-tiny's 4x4 patch grid: the 16 patch tokens into one prefix token
             AdapterSpec spec = AdapterSpec.builder("conv",

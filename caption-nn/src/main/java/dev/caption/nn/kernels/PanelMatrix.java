@@ -1,0 +1,337 @@
+package dev.caption.nn.kernels;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * nn.Linear's weight W [rows = out, cols = in] laid out for the CPU matmul kernel, fp32: in panels of {@link #PANEL}
+ * consecutive rows (two vector lengths), each panel stored column by column, so panel p is
+ * {@code W[p*PANEL : (p+1)*PANEL, :].T} [cols, PANEL], contiguous. The last panel is padded with zero rows.
+ *
+ * <p>{@code y = x · Wᵀ} then streams each panel once per block of input rows and multiplies it by up to 8 input
+ * rows at a time, the products of one panel column with 8 broadcast inputs accumulating in 16 vector registers:
+ * every loaded weight vector does 8 fused multiply-adds and nothing is reduced across lanes. That is what brings
+ * few-row products (decoding) to the memory bandwidth and batches of 8 to 64 rows near the FMA peak, where
+ * libtorch's BLAS reads skinny products at a fraction of either. Each output is a plain left-to-right sum over the
+ * input dimension in fp32, the same for every tile size, so a row's outputs do not depend on its batch.
+ *
+ * <p>The panels live in NDArrays of the owner's manager (so libtorch's allocator backs them, with huge pages when
+ * enabled), in chunks of at most 1 GiB, and this object reads and writes them through direct buffers.
+ */
+public final class PanelMatrix {
+
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = SPECIES.length();
+    /** Rows per panel: two vectors of outputs per micro-kernel row. */
+    public static final int PANEL = 2 * LANES;
+    /** Input rows per micro-kernel call: 16 accumulators need 32 vector registers (AVX-512); with 16, half. */
+    static final int MAX_TILE = LANES >= 16 ? 8 : 4;
+    /** Input rows per pass over the weights: larger batches are cut so the inputs stay in cache. */
+    private static final int ROW_BLOCK = 256;
+    private static final long MAX_CHUNK_BYTES = 1L << 30;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Reads row {@code r} of the unpacked matrix [rows, cols] into {@code dst[0, cols)}. */
+    @FunctionalInterface
+    public interface RowReader {
+        void read(int r, float[] dst);
+    }
+
+    private final int rows;
+    private final int cols;
+    /** The first row of the panels' matrix that this one starts at (views of stacked matrices). */
+    private final int firstRow;
+    private final int panelsPerChunk;
+    private final ByteBuffer[] chunks;      // per chunk [panels, cols, PANEL] fp32, little-endian
+    private final NDArray[] storage;        // the arrays behind the chunks, kept alive with this
+
+    private PanelMatrix(int rows, int cols, int firstRow, int panelsPerChunk, ByteBuffer[] chunks, NDArray[] storage) {
+        this.rows = rows;
+        this.cols = cols;
+        this.firstRow = firstRow;
+        this.panelsPerChunk = panelsPerChunk;
+        this.chunks = chunks;
+        this.storage = storage;
+    }
+
+    /**
+     * Packs a [rows, cols] matrix read row by row from {@code source} into panels owned by {@code owner}, the panels
+     * split over {@code threads}.
+     */
+    public static PanelMatrix pack(NDManager owner, int rows, int cols, RowReader source, KernelThreads threads) {
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("cannot pack a " + rows + "x" + cols + " matrix");
+        }
+        long panelBytes = (long) cols * PANEL * 4;
+        int panels = ceilDiv(rows, PANEL);
+        int perChunk = (int) Math.max(1, Math.min(panels, MAX_CHUNK_BYTES / panelBytes));
+        int chunkCount = ceilDiv(panels, perChunk);
+        ByteBuffer[] chunks = new ByteBuffer[chunkCount];
+        NDArray[] storage = new NDArray[chunkCount];
+        for (int c = 0; c < chunkCount; c++) {
+            int n = Math.min(perChunk, panels - c * perChunk);
+            storage[c] = owner.create(new Shape(n, cols, PANEL), DataType.FLOAT32);       // uninitialised
+            chunks[c] = ((PtNDArray) storage[c]).toByteBuffer(true).order(LE);
+        }
+        PanelMatrix packed = new PanelMatrix(rows, cols, 0, perChunk, chunks, storage);
+        threads.run(panels, p -> packed.fill(p, source));
+        return packed;
+    }
+
+    /** A reader of an fp32 little-endian matrix [rows, cols] held in a buffer (a mapped file, an NDArray's data). */
+    public static RowReader fp32Rows(ByteBuffer data, int cols) {
+        ByteBuffer le = data.duplicate().order(LE);
+        int start = le.position();
+        return (r, dst) -> {
+            long at = start + (long) r * cols * 4;
+            for (int k = 0; k < cols; k++) {
+                dst[k] = le.getFloat((int) (at + 4L * k));
+            }
+        };
+    }
+
+    private void fill(int p, RowReader source) {
+        ByteBuffer chunk = chunks[p / panelsPerChunk];
+        int base = (p % panelsPerChunk) * cols * PANEL * 4;
+        float[] row = new float[cols];
+        for (int j = 0; j < PANEL; j++) {
+            int r = p * PANEL + j;
+            if (r < rows) {
+                source.read(r, row);
+            } else {
+                java.util.Arrays.fill(row, 0f);                  // padding rows of the last panel
+            }
+            for (int k = 0; k < cols; k++) {
+                chunk.putFloat(base + (k * PANEL + j) * 4, row[k]);
+            }
+        }
+    }
+
+    /** Rows [from, to) of this matrix, sharing its panels: the q/k/v parts of a stacked projection, say. */
+    public PanelMatrix rows(int from, int to) {
+        if (from < 0 || to > rows || from >= to) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a matrix of " + rows);
+        }
+        return new PanelMatrix(to - from, cols, firstRow + from, panelsPerChunk, chunks, storage);
+    }
+
+    /** Output features (W's rows). */
+    public int rows() {
+        return rows;
+    }
+
+    /** Input features (W's columns). */
+    public int cols() {
+        return cols;
+    }
+
+    /** Row {@code r} of W [cols] into {@code dst[offset, offset + cols)}: an embedding lookup on a tied matrix. */
+    public void row(int r, float[] dst, int offset) {
+        if (r < 0 || r >= rows) {
+            throw new IndexOutOfBoundsException("row " + r + " of a matrix of " + rows);
+        }
+        int g = firstRow + r;
+        int p = g / PANEL;
+        ByteBuffer chunk = chunks[p / panelsPerChunk];
+        int at = (p % panelsPerChunk) * cols * PANEL * 4 + (g % PANEL) * 4;
+        for (int k = 0; k < cols; k++) {
+            dst[offset + k] = chunk.getFloat(at + k * PANEL * 4);
+        }
+    }
+
+    /**
+     * y = x · Wᵀ. PyTorch: {@code F.linear(x, W)}.
+     *
+     * @param x [m, cols] row-major
+     * @param y [m, rows] row-major, fp32 little-endian, written in full; a direct buffer (an NDArray's data)
+     */
+    public void multiply(KernelThreads threads, float[] x, int m, ByteBuffer y) {
+        if (!y.isDirect()) {
+            // one buffer type at the vector stores keeps them intrinsified
+            throw new IllegalArgumentException("multiply writes into direct buffers only");
+        }
+        if (x.length < (long) m * cols || y.capacity() < (long) m * rows * 4) {
+            throw new IllegalArgumentException("multiply: x holds " + x.length + " floats and y " + y.capacity() / 4
+                    + " for " + m + " rows of " + cols + " -> " + rows);
+        }
+        int firstPanel = firstRow / PANEL;
+        int panels = ceilDiv(firstRow + rows, PANEL) - firstPanel;
+        // a task is a few panels: enough tasks to balance the threads, few enough to keep the handout cheap
+        int group = Math.max(1, panels / (threads.size() * 8));
+        int tasks = ceilDiv(panels, group);
+        for (int m0 = 0; m0 < m; m0 += ROW_BLOCK) {
+            int block = m0;
+            int blockRows = Math.min(ROW_BLOCK, m - m0);
+            threads.run(tasks, t -> {
+                float[] edge = new float[PANEL];
+                int end = Math.min(panels, (t + 1) * group);
+                for (int p = t * group; p < end; p++) {
+                    panel(firstPanel + p, x, block, blockRows, y, edge);
+                }
+            });
+        }
+    }
+
+    /** Rows [m0, m0 + count) of x through panel p. */
+    private void panel(int p, float[] x, int m0, int count, ByteBuffer y, float[] edge) {
+        ByteBuffer w = chunks[p / panelsPerChunk];
+        int base = (p % panelsPerChunk) * cols * PANEL * 4;
+        int col = p * PANEL - firstRow;              // this panel's first output column, in this matrix
+        int m = m0;
+        int end = m0 + count;
+        while (m < end) {
+            int left = end - m;
+            if (left >= MAX_TILE && MAX_TILE == 8) {
+                tile8(w, base, x, m, y, col, edge);
+                m += 8;
+            } else if (left >= 4) {
+                tile4(w, base, x, m, y, col, edge);
+                m += 4;
+            } else if (left >= 2) {
+                tile2(w, base, x, m, y, col, edge);
+                m += 2;
+            } else {
+                tile1(w, base, x, m, y, col, edge);
+                m += 1;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ micro-kernels
+    // y[m + i, col : col + PANEL] = sum_k x[m + i, k] * panel[k, :], for i < tile rows. Each loaded pair of weight
+    // vectors (one panel column, PANEL outputs) meets every row's broadcast input; accumulators stay in registers.
+
+    private void tile8(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] edge) {
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        int k0 = m * cols;
+        int o = base;
+        for (int k = 0; k < cols; k++, o += PANEL * 4) {
+            FloatVector lo = FloatVector.fromByteBuffer(SPECIES, w, o, LE);               // panel[k, :LANES]
+            FloatVector hi = FloatVector.fromByteBuffer(SPECIES, w, o + LANES * 4, LE);   // panel[k, LANES:]
+            int i = k0 + k;
+            FloatVector v = FloatVector.broadcast(SPECIES, x[i]);
+            a0 = lo.fma(v, a0);
+            b0 = hi.fma(v, b0);
+            v = FloatVector.broadcast(SPECIES, x[i + cols]);
+            a1 = lo.fma(v, a1);
+            b1 = hi.fma(v, b1);
+            v = FloatVector.broadcast(SPECIES, x[i + 2 * cols]);
+            a2 = lo.fma(v, a2);
+            b2 = hi.fma(v, b2);
+            v = FloatVector.broadcast(SPECIES, x[i + 3 * cols]);
+            a3 = lo.fma(v, a3);
+            b3 = hi.fma(v, b3);
+            v = FloatVector.broadcast(SPECIES, x[i + 4 * cols]);
+            a4 = lo.fma(v, a4);
+            b4 = hi.fma(v, b4);
+            v = FloatVector.broadcast(SPECIES, x[i + 5 * cols]);
+            a5 = lo.fma(v, a5);
+            b5 = hi.fma(v, b5);
+            v = FloatVector.broadcast(SPECIES, x[i + 6 * cols]);
+            a6 = lo.fma(v, a6);
+            b6 = hi.fma(v, b6);
+            v = FloatVector.broadcast(SPECIES, x[i + 7 * cols]);
+            a7 = lo.fma(v, a7);
+            b7 = hi.fma(v, b7);
+        }
+        store(a0, b0, y, m, col, edge);
+        store(a1, b1, y, m + 1, col, edge);
+        store(a2, b2, y, m + 2, col, edge);
+        store(a3, b3, y, m + 3, col, edge);
+        store(a4, b4, y, m + 4, col, edge);
+        store(a5, b5, y, m + 5, col, edge);
+        store(a6, b6, y, m + 6, col, edge);
+        store(a7, b7, y, m + 7, col, edge);
+    }
+
+    private void tile4(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] edge) {
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int k0 = m * cols;
+        int o = base;
+        for (int k = 0; k < cols; k++, o += PANEL * 4) {
+            FloatVector lo = FloatVector.fromByteBuffer(SPECIES, w, o, LE);
+            FloatVector hi = FloatVector.fromByteBuffer(SPECIES, w, o + LANES * 4, LE);
+            int i = k0 + k;
+            FloatVector v = FloatVector.broadcast(SPECIES, x[i]);
+            a0 = lo.fma(v, a0);
+            b0 = hi.fma(v, b0);
+            v = FloatVector.broadcast(SPECIES, x[i + cols]);
+            a1 = lo.fma(v, a1);
+            b1 = hi.fma(v, b1);
+            v = FloatVector.broadcast(SPECIES, x[i + 2 * cols]);
+            a2 = lo.fma(v, a2);
+            b2 = hi.fma(v, b2);
+            v = FloatVector.broadcast(SPECIES, x[i + 3 * cols]);
+            a3 = lo.fma(v, a3);
+            b3 = hi.fma(v, b3);
+        }
+        store(a0, b0, y, m, col, edge);
+        store(a1, b1, y, m + 1, col, edge);
+        store(a2, b2, y, m + 2, col, edge);
+        store(a3, b3, y, m + 3, col, edge);
+    }
+
+    private void tile2(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] edge) {
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, b0 = a0, b1 = a0;
+        int k0 = m * cols;
+        int o = base;
+        for (int k = 0; k < cols; k++, o += PANEL * 4) {
+            FloatVector lo = FloatVector.fromByteBuffer(SPECIES, w, o, LE);
+            FloatVector hi = FloatVector.fromByteBuffer(SPECIES, w, o + LANES * 4, LE);
+            FloatVector v = FloatVector.broadcast(SPECIES, x[k0 + k]);
+            a0 = lo.fma(v, a0);
+            b0 = hi.fma(v, b0);
+            v = FloatVector.broadcast(SPECIES, x[k0 + cols + k]);
+            a1 = lo.fma(v, a1);
+            b1 = hi.fma(v, b1);
+        }
+        store(a0, b0, y, m, col, edge);
+        store(a1, b1, y, m + 1, col, edge);
+    }
+
+    /**
+     * One input row (a gemv). It sums in the same order as the wider tiles, so a row's outputs do not depend on how
+     * many rows it was batched with; one dependent FMA per 4 cycles still consumes weights far faster than memory
+     * delivers them.
+     */
+    private void tile1(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] edge) {
+        FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0;
+        int k0 = m * cols;
+        int o = base;
+        for (int k = 0; k < cols; k++, o += PANEL * 4) {
+            FloatVector v = FloatVector.broadcast(SPECIES, x[k0 + k]);
+            a0 = FloatVector.fromByteBuffer(SPECIES, w, o, LE).fma(v, a0);
+            b0 = FloatVector.fromByteBuffer(SPECIES, w, o + LANES * 4, LE).fma(v, b0);
+        }
+        store(a0, b0, y, m, col, edge);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Writes one row's PANEL outputs at column {@code col}, keeping only the columns inside this matrix. */
+    private void store(FloatVector lo, FloatVector hi, ByteBuffer y, int row, int col, float[] edge) {
+        int at = (row * rows + col) * 4;
+        if (col >= 0 && col + PANEL <= rows) {
+            lo.intoByteBuffer(y, at, LE);
+            hi.intoByteBuffer(y, at + LANES * 4, LE);
+            return;
+        }
+        lo.intoArray(edge, 0);
+        hi.intoArray(edge, LANES);
+        for (int j = Math.max(0, -col); j < PANEL && col + j < rows; j++) {
+            y.putFloat(at + j * 4, edge[j]);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.caption.nn.modules;
+
+import java.nio.ByteOrder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.caption.nn.kernels.KernelThreads;
+import dev.caption.nn.kernels.PanelMatrix;
+
+/**
+ * A bias-free nn.Linear whose weight is packed for the CPU matmul kernel ({@link PanelMatrix}), fp32. For inference
+ * only: the kernel runs outside libtorch, so autograd cannot go through it, and an input that requires a gradient
+ * is refused rather than silently cut from the graph.
+ */
+public record PanelLinear(PanelMatrix weight, KernelThreads threads) implements LinearModule {
+
+    /** x [..., in] -> [..., out] fp32, in x's manager. PyTorch: {@code F.linear(x, weight)}. */
+    @Override
+    public NDArray forward(NDArray x) {
+        Shape shape = x.getShape();
+        int last = shape.dimension() - 1;
+        long in = shape.get(last);
+        if (in != weight.cols()) {
+            throw new IllegalArgumentException("linear layer takes " + weight.cols() + " features, got shape " + shape);
+        }
+        if (JniUtils.requiresGrad((PtNDArray) x)) {
+            throw new IllegalStateException("this layer's weight is packed for the CPU kernel (a model loaded for "
+                    + "generation); gradients cannot flow through it: load the model for training");
+        }
+        int rows = (int) (shape.size() / Math.max(in, 1));
+        float[] input = (x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false)).toFloatArray();
+        NDArray y = x.getManager().create(new Shape(rows, weight.rows()), DataType.FLOAT32);     // [rows, out]
+        weight.multiply(threads, input, rows, ((PtNDArray) y).toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN));
+        return y.reshape(shape.slice(0, last).add(weight.rows()));
+    }
+}
