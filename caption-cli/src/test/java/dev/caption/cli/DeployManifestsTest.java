@@ -73,6 +73,9 @@ class DeployManifestsTest {
     /** Read by libtorch, not by Quarkus: every service runs a model, so every one sets it. */
     private static final String ALLOCATOR = "THP_MEM_ALLOC_ENABLE";
 
+    /** Read by libtorch's OpenMP runtime: its workers sleep between ops instead of spinning on the kernels' cores. */
+    private static final String OMP_WAIT = "OMP_WAIT_POLICY";
+
     /** Every property name a Kafka client takes: kafka.* are handed to the clients as they are. */
     private static final Set<String> CLIENT_PROPERTIES = Stream.of(ConsumerConfig.configNames(),
             ProducerConfig.configNames(), AdminClientConfig.configNames()).flatMap(Set::stream).collect(Collectors.toSet());
@@ -88,7 +91,7 @@ class DeployManifestsTest {
      * _ into .), so each must be one a client knows.
      */
     private static boolean configures(Properties p, String env) {
-        if (env.equals(ALLOCATOR)) {
+        if (env.equals(ALLOCATOR) || env.equals(OMP_WAIT)) {
             return true;
         }
         String dotted = env.toLowerCase(Locale.ROOT).replace('_', '.');
@@ -116,6 +119,7 @@ class DeployManifestsTest {
                     assertTrue(configures(p, env), s + ": " + env + " configures nothing in application.properties"));
             if (SERVICES.contains(s)) {
                 assertEquals("1", svc.get("environment").path(ALLOCATOR).asText(), s + " runs libtorch with huge pages");
+                assertEquals("PASSIVE", svc.get("environment").path(OMP_WAIT).asText(), s + " lets OpenMP workers sleep");
             }
         }
         JsonNode gpu = services.get("llm-service").get("deploy").get("resources").get("reservations").get("devices").get(0);
@@ -236,6 +240,7 @@ class DeployManifestsTest {
             }
             if (SERVICES.contains(s)) {
                 assertEquals("1", env(c, ALLOCATOR).get("value").asText(), s + " runs libtorch with huge pages");
+                assertEquals("PASSIVE", env(c, OMP_WAIT).get("value").asText(), s + " lets OpenMP workers sleep");
             }
         }
         JsonNode llm = workload("llm-service");
@@ -361,6 +366,7 @@ class DeployManifestsTest {
             assertTrue(configures(p, env.get("name").asText()), env.get("name").asText());
         }
         assertEquals("1", env(c, ALLOCATOR).get("value").asText(), "runs libtorch with huge pages");
+        assertEquals("PASSIVE", env(c, OMP_WAIT).get("value").asText(), "lets OpenMP workers sleep");
     }
 
     @Test
@@ -436,6 +442,9 @@ class DeployManifestsTest {
             assertTrue(text.contains("target/quarkus-app/lib/") && text.contains("quarkus-run.jar"), df);
             assertTrue(text.contains("DJL_OFFLINE=true"), df);
             assertTrue(text.contains(ALLOCATOR + "=1"), df + " runs libtorch with huge pages");
+            assertTrue(text.contains(OMP_WAIT + "=PASSIVE"), df + " lets OpenMP workers sleep");
+            assertTrue(text.contains("JAVA_OPTS=\"") && text.contains("--add-modules=jdk.incubator.vector"),
+                    df + " gives the JVM the Vector API that llm-service's CPU kernels use");
         }
     }
 

@@ -23,8 +23,8 @@ public class LlmModel {
             long start = System.nanoTime();
             captioner = Qwen3Spec.builder(config.model()).revision(config.revision().orElse(null)).device(config.device())
                     .precision(config.precision()).build().open(HubEnvironment.fromSystem(), DownloadListener.lines(LOG::info));
-            LOG.infof("loaded %s@%s on %s in %.1f s", captioner.modelId(), captioner.revision(), config.device(),
-                    (System.nanoTime() - start) / 1e9);
+            LOG.infof("loaded %s@%s on %s in %.1f s; generating with %s", captioner.modelId(), captioner.revision(),
+                    config.device(), (System.nanoTime() - start) / 1e9, captioner.engine());
         }
         return captioner;
     }

@@ -50,6 +50,7 @@ public final class ServiceProcess implements AutoCloseable {
         int port = freePort();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + heap, "-XX:MaxDirectMemorySize=32g",   // bf16 weights widen into direct buffers
+                "--add-modules=jdk.incubator.vector",           // the CPU kernels that generate on llm-service
                 "-Dai.djl.pytorch.num_interop_threads=1", "-Dquarkus.http.port=" + port));
         new TreeMap<>(properties).forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
@@ -60,6 +61,8 @@ public final class ServiceProcess implements AutoCloseable {
         pb.environment().put("DJL_OFFLINE", System.getenv().getOrDefault("DJL_OFFLINE", "true"));
         // libtorch then asks for transparent huge pages for large buffers instead of page-faulting fresh mmaps
         pb.environment().put("THP_MEM_ALLOC_ENABLE", System.getenv().getOrDefault("THP_MEM_ALLOC_ENABLE", "1"));
+        // libtorch's OpenMP workers sleep after an op instead of spinning on the cores the CPU kernels use next
+        pb.environment().put("OMP_WAIT_POLICY", System.getenv().getOrDefault("OMP_WAIT_POLICY", "PASSIVE"));
         return new ServiceProcess(name, pb.start(), log, port);
     }
 
