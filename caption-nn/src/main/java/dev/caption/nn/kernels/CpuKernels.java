@@ -1,8 +1,12 @@
 package dev.caption.nn.kernels;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Optional;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
 
 /**
  * Whether the CPU kernels ({@link PanelMatrix}, {@link DecodeAttention}) can run in this JVM. They are written with
@@ -27,6 +31,15 @@ public final class CpuKernels {
 
     public static boolean available() {
         return Probe.REASON.isEmpty();
+    }
+
+    /**
+     * An fp32 array's memory as a little-endian direct buffer that shares it: what the kernels write lands in the
+     * array. For a contiguous CPU array only (DJL hands back a copy of anything else), as every array the kernels
+     * read or write is.
+     */
+    public static ByteBuffer memory(NDArray array) {
+        return ((PtNDArray) array).toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Kernel threads for this machine: one per available processor. */

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -79,7 +78,7 @@ public final class PanelMatrix {
         for (int c = 0; c < chunkCount; c++) {
             int n = Math.min(perChunk, panels - c * perChunk);
             storage[c] = owner.create(new Shape(n, cols, PANEL), DataType.FLOAT32);       // uninitialised
-            chunks[c] = ((PtNDArray) storage[c]).toByteBuffer(true).order(LE);
+            chunks[c] = CpuKernels.memory(storage[c]);
         }
         PanelMatrix packed = new PanelMatrix(rows, cols, 0, perChunk, chunks, storage);
         threads.run(panels, p -> packed.fill(p, source));

@@ -1,12 +1,11 @@
 package dev.caption.nn.modules;
 
-import java.nio.ByteOrder;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.caption.nn.kernels.CpuKernels;
 import dev.caption.nn.kernels.KernelThreads;
 import dev.caption.nn.kernels.PanelMatrix;
 
@@ -33,7 +32,7 @@ public record PanelLinear(PanelMatrix weight, KernelThreads threads) implements 
         int rows = (int) (shape.size() / Math.max(in, 1));
         float[] input = (x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false)).toFloatArray();
         NDArray y = x.getManager().create(new Shape(rows, weight.rows()), DataType.FLOAT32);     // [rows, out]
-        weight.multiply(threads, input, rows, ((PtNDArray) y).toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN));
+        weight.multiply(threads, input, rows, CpuKernels.memory(y));
         return y.reshape(shape.slice(0, last).add(weight.rows()));
     }
 }

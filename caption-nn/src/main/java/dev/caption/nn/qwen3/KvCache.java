@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
+import dev.caption.nn.kernels.CpuKernels;
 import dev.caption.nn.kernels.DecodeAttention;
 import dev.caption.nn.modules.Scope;
 
@@ -74,11 +74,8 @@ public final class KvCache implements AutoCloseable {
      * cached so far and the ones just appended). Views of the buffers, valid until the cache grows or reorders.
      */
     DecodeAttention.Cache view(int layer, int keys) {
-        return new DecodeAttention.Cache(direct(this.keys[layer]), direct(values[layer]), capacity, keys);
-    }
-
-    private static java.nio.ByteBuffer direct(NDArray buffer) {
-        return ((PtNDArray) buffer).toByteBuffer(true).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return new DecodeAttention.Cache(CpuKernels.memory(this.keys[layer]), CpuKernels.memory(values[layer]),
+                capacity, keys);
     }
 
     /** Doubles the capacity until {@code needed} fits, copying the cached positions once. */

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -54,6 +55,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     /** FLOAT32, or FLOAT16 for matmul weights and activations (GPU); norms and softmax always run in fp32. */
     private final DataType compute;
     private final List<ByteBuffer> buffers;
+    private final Use use;
     /** The CPU kernels' threads when the weights are packed for them; null when libtorch computes everything. */
     private final KernelThreads kernels;
     final TokenTable embedTokens;         // model.embed_tokens.weight [V, H]
@@ -67,10 +69,11 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     }
 
     private Qwen3ForCausalLM(Qwen3Config config, NDManager own, java.util.function.Function<NDManager, WeightLoader> loader,
-                             DataType compute, KernelThreads kernels) {
+                             DataType compute, Use use, KernelThreads kernels) {
         this.config = config;
         this.manager = own;
         this.compute = compute;
+        this.use = use;
         this.kernels = kernels;
         WeightLoader loaded = loader.apply(manager);
         Layout w = kernels == null ? new TensorLayout(loaded, compute) : new PanelLayout(loaded, kernels);
@@ -97,12 +100,11 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     private static Qwen3ForCausalLM build(Qwen3Config config, NDManager parent,
                                           java.util.function.Function<NDManager, WeightLoader> loader, DataType compute,
                                           Use use) {
-        boolean packed = use == Use.GENERATION && compute == DataType.FLOAT32 && !parent.getDevice().isGpu()
-                && CpuKernels.available();
+        boolean packed = kernelsApply(use, compute, parent.getDevice()) && CpuKernels.available();
         KernelThreads kernels = packed ? CpuKernels.threads() : null;
         NDManager own = parent.newSubManager();
         try {
-            return new Qwen3ForCausalLM(config, own, loader, compute, kernels);
+            return new Qwen3ForCausalLM(config, own, loader, compute, use, kernels);
         } catch (RuntimeException e) {
             own.close();
             if (kernels != null) {
@@ -110,6 +112,11 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Whether a model for {@code use} in {@code compute} on {@code device} is one the CPU kernels would run. */
+    private static boolean kernelsApply(Use use, DataType compute, Device device) {
+        return use == Use.GENERATION && compute == DataType.FLOAT32 && !device.isGpu();
     }
 
     /** Loads for training (every weight a libtorch tensor), fp32. */
@@ -307,7 +314,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     /** The checkpoint layout (name to shape) of a model of {@code config}, allocating nothing. */
     public static java.util.Map<String, long[]> checkpointShapes(Qwen3Config config, NDManager manager) {
         return WeightLoader.layout(manager,
-                (scratch, loader) -> new Qwen3ForCausalLM(config, scratch, loader, DataType.FLOAT32, null));
+                (scratch, loader) -> new Qwen3ForCausalLM(config, scratch, loader, DataType.FLOAT32, Use.TRAINING, null));
     }
 
     public Qwen3Config config() {
@@ -321,6 +328,9 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     public String engine() {
         if (kernels != null) {
             return "cpu kernels (" + kernels.size() + " threads)";
+        }
+        if (!kernelsApply(use, compute, manager.getDevice())) {
+            return "libtorch";
         }
         return CpuKernels.unavailable().map(reason -> "libtorch (cpu kernels off: " + reason + ")").orElse("libtorch");
     }

@@ -13,7 +13,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
+import dev.caption.nn.kernels.CpuKernels;
 import dev.caption.nn.kernels.KernelThreads;
 import dev.caption.nn.kernels.PanelMatrix;
 import dev.caption.tensor.DType;
@@ -94,34 +94,59 @@ public final class WeightLoader {
 
     /** The named tensor, which must have {@code shape}; a placeholder of that shape if it is missing or wrong. */
     public NDArray take(String name, long... shape) {
-        shapes.putIfAbsent(name, shape.clone());
-        taken.add(name);
+        record(name, shape);
         if (shapesOnly) {
             return manager.create(0f);
         }
         if (checkpoint == null) {
-            manager.getEngine().setRandomSeed((int) (randomSeed + taken.size()));
-            return manager.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
+            return random(shape);
         }
-        Checkpoint.Located located = checkpoint.locate(name);
+        Checkpoint.Located located = located(name, shape);
         if (located == null) {
-            missing.add(name + " " + Arrays.toString(shape));
-            return manager.zeros(new Shape(shape), DataType.FLOAT32);
-        }
-        if (!Arrays.equals(located.entry().shape(), shape)) {
-            mismatched.add(name + ": checkpoint " + Arrays.toString(located.entry().shape()) + ", model "
-                    + Arrays.toString(shape));
             return manager.zeros(new Shape(shape), DataType.FLOAT32);
         }
         ByteBuffer mapped = located.file().map(located.entry());
         ByteBuffer f32 = switch (located.entry().dtype()) {
             case F32 -> mapped;
             case BF16, F16 -> widen(mapped, located.entry().dtype());
-            default -> throw new IllegalArgumentException(name + " is " + located.entry().dtype()
-                    + "; only F32, F16 and BF16 weights are read");
+            default -> throw unreadable(name, located.entry().dtype());
         };
         buffers.add(f32);
         return manager.create(f32, new Shape(shape), DataType.FLOAT32);
+    }
+
+    /** Notes that the model asked for {@code name} with {@code shape}. */
+    private void record(String name, long[] shape) {
+        shapes.putIfAbsent(name, shape.clone());
+        taken.add(name);
+    }
+
+    /** N(0, 0.02) of {@code shape}, seeded by the loader's seed and how many tensors were asked for so far. */
+    private NDArray random(long[] shape) {
+        manager.getEngine().setRandomSeed((int) (randomSeed + taken.size()));
+        return manager.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
+    }
+
+    /**
+     * The checkpoint's entry for {@code name}; null, with the problem recorded for {@link #finish}, if it is missing
+     * or mis-shaped.
+     */
+    private Checkpoint.Located located(String name, long[] shape) {
+        Checkpoint.Located located = checkpoint.locate(name);
+        if (located == null) {
+            missing.add(name + " " + Arrays.toString(shape));
+            return null;
+        }
+        if (!Arrays.equals(located.entry().shape(), shape)) {
+            mismatched.add(name + ": checkpoint " + Arrays.toString(located.entry().shape()) + ", model "
+                    + Arrays.toString(shape));
+            return null;
+        }
+        return located;
+    }
+
+    private static IllegalArgumentException unreadable(String name, DType dtype) {
+        return new IllegalArgumentException(name + " is " + dtype + "; only F32, F16 and BF16 weights are read");
     }
 
     /** One matrix [rows, cols] of a stack that {@link #packed} lays out: its checkpoint name and its rows. */
@@ -145,8 +170,7 @@ public final class WeightLoader {
             Part part = parts.get(i);
             starts[i + 1] = starts[i] + part.rows();
             long[] shape = {part.rows(), cols};
-            shapes.putIfAbsent(part.name(), shape);
-            taken.add(part.name());
+            record(part.name(), shape);
             readers.add(rows(part.name(), shape, temporaries));
         }
         try {
@@ -166,19 +190,12 @@ public final class WeightLoader {
     private PanelMatrix.RowReader rows(String name, long[] shape, List<NDArray> temporaries) {
         int cols = (int) shape[1];
         if (checkpoint == null) {
-            manager.getEngine().setRandomSeed((int) (randomSeed + taken.size()));
-            NDArray random = manager.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
+            NDArray random = random(shape);
             temporaries.add(random);
-            return PanelMatrix.fp32Rows(((PtNDArray) random).toByteBuffer(true), cols);
+            return PanelMatrix.fp32Rows(CpuKernels.memory(random), cols);
         }
-        Checkpoint.Located located = checkpoint.locate(name);
-        if (located == null || !Arrays.equals(located.entry().shape(), shape)) {
-            if (located == null) {
-                missing.add(name + " " + Arrays.toString(shape));
-            } else {
-                mismatched.add(name + ": checkpoint " + Arrays.toString(located.entry().shape()) + ", model "
-                        + Arrays.toString(shape));
-            }
+        Checkpoint.Located located = located(name, shape);
+        if (located == null) {
             return (r, dst) -> Arrays.fill(dst, 0, cols, 0f);
         }
         ByteBuffer mapped = located.file().map(located.entry());
@@ -191,13 +208,11 @@ public final class WeightLoader {
                 yield (r, dst) -> {
                     long at = start + 2L * r * cols;
                     for (int k = 0; k < cols; k++) {
-                        short bits = half.getShort((int) (at + 2L * k));
-                        dst[k] = dtype == DType.BF16 ? Float16.bf16ToFloat(bits) : Float16.toFloat(bits);
+                        dst[k] = widened(half.getShort((int) (at + 2L * k)), dtype);
                     }
                 };
             }
-            default -> throw new IllegalArgumentException(name + " is " + dtype
-                    + "; only F32, F16 and BF16 weights are read");
+            default -> throw unreadable(name, dtype);
         };
     }
 
@@ -240,9 +255,13 @@ public final class WeightLoader {
         int n = half.remaining() / 2;
         ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
         for (int i = 0; i < n; i++) {
-            short bits = half.getShort(half.position() + 2 * i);
-            out.putFloat(i * 4, dtype == DType.BF16 ? Float16.bf16ToFloat(bits) : Float16.toFloat(bits));
+            out.putFloat(i * 4, widened(half.getShort(half.position() + 2 * i), dtype));
         }
         return out;
+    }
+
+    /** One bf16 or f16 value as fp32. */
+    private static float widened(short bits, DType dtype) {
+        return dtype == DType.BF16 ? Float16.bf16ToFloat(bits) : Float16.toFloat(bits);
     }
 }
