@@ -54,6 +54,9 @@ public final class BenchLlmCommand extends CaptionCommand {
             description = "kernels (the model as loaded for generation) or libtorch (as for training) (default: ${DEFAULT-VALUE}).")
     Engine engine;
 
+    /** Decoding steps run before the timed ones, so that the JIT has compiled the step's code. */
+    private static final int WARM_UP = 4;
+
     @Override
     public Integer call() throws IOException {
         Qwen3Config config = Qwen3Config.qwen3_0_6b();
@@ -109,18 +112,21 @@ public final class BenchLlmCommand extends CaptionCommand {
     }
 
     private double decodeSeconds(Qwen3ForCausalLM model, NDManager manager, int b) {
-        try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers(), promptTokens + steps)) {
+        try (KvCache cache = new KvCache(manager, model.config().numHiddenLayers(), promptTokens + WARM_UP + steps)) {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray embeds = model.embed(scope, tokens(b * promptTokens)).reshape(b, promptTokens, -1);
                 model.lastLogits(model.forward(embeds, positions(b, 0, promptTokens), mask(b, promptTokens), cache, false)
                         .lastHiddenState()).toFloatArray();
             }
+            for (int s = 0; s < WARM_UP; s++) {
+                try (NDManager scope = manager.newSubManager()) {
+                    step(model, cache, scope, b, promptTokens + s);
+                }
+            }
             long start = System.nanoTime();
             for (int s = 0; s < steps; s++) {
                 try (NDManager scope = manager.newSubManager()) {
-                    NDArray embeds = model.embed(scope, tokens(b)).reshape(b, 1, -1);
-                    long[] next = model.lastLogits(model.forward(embeds, positions(b, promptTokens + s, 1),
-                            mask(b, promptTokens + s + 1), cache, false).lastHiddenState()).argMax(-1).toLongArray();
+                    long[] next = step(model, cache, scope, b, promptTokens + WARM_UP + s);
                     if (next.length != b) {
                         throw new IllegalStateException("decode lost rows");
                     }
@@ -128,6 +134,13 @@ public final class BenchLlmCommand extends CaptionCommand {
             }
             return (System.nanoTime() - start) / 1e9;
         }
+    }
+
+    /** One greedy decoding step at {@code past} cached positions: the next token of each row. */
+    private long[] step(Qwen3ForCausalLM model, KvCache cache, NDManager scope, int b, int past) {
+        NDArray embeds = model.embed(scope, tokens(b)).reshape(b, 1, -1);
+        return model.lastLogits(model.forward(embeds, positions(b, past, 1), mask(b, past + 1), cache, false)
+                .lastHiddenState()).argMax(-1).toLongArray();
     }
 
     private static long[] tokens(int n) {

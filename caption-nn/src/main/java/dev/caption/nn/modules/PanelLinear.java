@@ -1,5 +1,7 @@
 package dev.caption.nn.modules;
 
+import java.nio.ByteBuffer;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -34,5 +36,14 @@ public record PanelLinear(PanelMatrix weight, KernelThreads threads) implements 
         NDArray y = x.getManager().create(new Shape(rows, weight.rows()), DataType.FLOAT32);     // [rows, out]
         weight.multiply(threads, input, rows, CpuKernels.memory(y));
         return y.reshape(shape.slice(0, last).add(weight.rows()));
+    }
+
+    /**
+     * x [rows, in] -> out [rows, out] on Java arrays, for a decoding step that keeps its activations in Java; the
+     * kernel writes into {@code scratch}, a direct buffer of at least rows * out floats, that is then copied out.
+     */
+    public void forward(float[] x, int rows, ByteBuffer scratch, float[] out) {
+        weight.multiply(threads, x, rows, scratch);
+        scratch.asFloatBuffer().get(0, out, 0, rows * weight.rows());
     }
 }

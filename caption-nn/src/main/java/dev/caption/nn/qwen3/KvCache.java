@@ -1,8 +1,11 @@
 package dev.caption.nn.qwen3;
 
+import java.nio.FloatBuffer;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.caption.nn.kernels.CpuKernels;
 import dev.caption.nn.kernels.DecodeAttention;
@@ -67,6 +70,29 @@ public final class KvCache implements AutoCloseable {
         NDIndex seen = new NDIndex().addAllDim(2).addSliceDim(0, end);             // [:, :, :end]
         // a view of the buffer made by an op on it would land in the cache's manager: the step owns it
         return new NDArray[] {Scope.into(step, keys[layer].get(seen)), Scope.into(step, values[layer].get(seen))};
+    }
+
+    /**
+     * Writes one new position's keys and values per row, {@code k} and {@code v} [B, kvHeads, Dh] row-major, after
+     * the cached ones: a decoding step whose activations are Java arrays. The length stays as it is until
+     * {@link #advance}.
+     */
+    void write(int layer, float[] k, float[] v, int batch, int kvHeads, int headDim) {
+        if (length + 1 > capacity) {
+            grow(length + 1);
+        }
+        if (keys[layer] == null) {
+            Shape full = new Shape(batch, kvHeads, capacity, headDim);
+            keys[layer] = manager.zeros(full, DataType.FLOAT32);
+            values[layer] = manager.zeros(full, DataType.FLOAT32);
+        }
+        FloatBuffer keyBuffer = CpuKernels.memory(keys[layer]).asFloatBuffer();
+        FloatBuffer valueBuffer = CpuKernels.memory(values[layer]).asFloatBuffer();
+        for (int head = 0; head < batch * kvHeads; head++) {
+            int at = (head * capacity + length) * headDim;                    // cache[row, kv, length, :]
+            keyBuffer.put(at, k, head * headDim, headDim);
+            valueBuffer.put(at, v, head * headDim, headDim);
+        }
     }
 
     /**

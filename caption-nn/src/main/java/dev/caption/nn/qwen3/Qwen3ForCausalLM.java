@@ -17,6 +17,7 @@ import dev.caption.nn.kernels.CpuKernels;
 import dev.caption.nn.kernels.DecodeAttention;
 import dev.caption.nn.kernels.KernelThreads;
 import dev.caption.nn.kernels.PanelMatrix;
+import dev.caption.nn.kernels.VectorOps;
 import dev.caption.nn.modules.EagerAttention;
 import dev.caption.nn.modules.Embedding;
 import dev.caption.nn.modules.LinearModule;
@@ -61,6 +62,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     final TokenTable embedTokens;         // model.embed_tokens.weight [V, H]
     final List<DecoderLayer> layers = new ArrayList<>();
     final RmsNormW norm;                  // model.norm
+    final float[] normWeight;             // model.norm.weight [H] for decoding steps on the kernels (null without)
     final LinearModule lmHead;            // lm_head.weight [V, H], or embed_tokens when tied
     final Rope rope;
 
@@ -84,6 +86,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             layers.add(new DecoderLayer(w, "model.layers." + i + ".", config));
         }
         norm = new RmsNormW(w.vector("model.norm.weight", h), config.rmsNormEps());
+        normWeight = kernels == null ? null : norm.weight().toFloatArray();
         if (config.tieWordEmbeddings()) {
             lmHead = w.tied(embedTokens);
             // Qwen/Qwen3-0.6B also stores lm_head.weight; tied, transformers ignores it, and so do we
@@ -352,15 +355,15 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
                           boolean keepHiddenStates) {
         NDManager m = inputsEmbeds.getManager();
         int t = (int) inputsEmbeds.getShape().get(1);
+        if (decodesWithKernel(cache, t)) {
+            return decodeStep(inputsEmbeds, positionIds, attentionMask, cache, keepHiddenStates);
+        }
         int past = cache == null ? 0 : cache.length();
         NDArray[] rotary = rope.cosSin(m, positionIds);                       // [B, T, 1, Dh] each
         NDArray[] cosSin = compute == DataType.FLOAT32 ? rotary
                 : new NDArray[] {rotary[0].toType(compute, false), rotary[1].toType(compute, false)};
         int groups = config.numAttentionHeads() / config.numKeyValueHeads();
-        // a decoding step with the CPU kernels attends in DecodeAttention, from the 0/1 mask itself
-        boolean decodeKernel = decodesWithKernel(cache, t);
-        Masks masks = new Masks(attentionMask,
-                decodeKernel ? null : causalMask(m, attentionMask, t, past, groups));   // [B, 1, groups * T, S], fp32
+        NDArray mask = causalMask(m, attentionMask, t, past, groups);                 // [B, 1, groups * T, S], fp32
         NDArray hidden = inputsEmbeds.getDataType() == compute ? inputsEmbeds : inputsEmbeds.toType(compute, false);
         List<NDArray> states = new ArrayList<>();
         if (keepHiddenStates) {
@@ -369,7 +372,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         for (int i = 0; i < layers.size(); i++) {
             DecoderLayer layer = layers.get(i);
             int index = i;
-            hidden = Scope.layer(hidden, x -> layer.forward(x, cosSin, masks, cache, index));
+            hidden = Scope.layer(hidden, x -> layer.forward(x, cosSin, mask, cache, index));
             if (keepHiddenStates && i < layers.size() - 1) {
                 states.add(hidden);
             }
@@ -385,16 +388,87 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         return new Output(normed, states, lastLayer);
     }
 
-    /** Whether attention of this pass runs in {@link DecodeAttention}: one new position, fp32, cache kept, kernels on. */
+    /** Whether this pass is a decoding step on the CPU kernels: one new position, a cache kept, kernels on. */
     private boolean decodesWithKernel(KvCache cache, int t) {
         return kernels != null && cache != null && t == 1;
     }
 
     /**
-     * The attention mask of a pass: per row, 1 for a key and 0 for padding over cache + new tokens [B][S], and
-     * HF's additive 4-D mask built from it (null when a decoding step attends in {@link DecodeAttention}).
+     * A decoding step on the CPU kernels with the activations in Java arrays from the embeddings to the final norm:
+     * matmuls in {@link PanelMatrix}, attention in {@link DecodeAttention} straight over the cache, the element-wise
+     * ops in {@link VectorOps}. The same function as the libtorch path of {@link #forward} for one new position per
+     * row, without the dozens of JNI calls and allocations per layer that dominate a step at small batches.
      */
-    record Masks(int[][] keys, NDArray additive) {
+    private Output decodeStep(NDArray inputsEmbeds, long[][] positionIds, int[][] attentionMask, KvCache cache,
+                              boolean keepHiddenStates) {
+        NDManager m = inputsEmbeds.getManager();
+        int b = (int) inputsEmbeds.getShape().get(0);
+        int h = config.hiddenSize();
+        Shape rows = new Shape(b, 1, h);
+        DecodeState s = new DecodeState(config, m, inputsEmbeds, rope.table(positionIds), attentionMask, cache);
+        List<NDArray> states = new ArrayList<>();
+        if (keepHiddenStates) {
+            states.add(inputsEmbeds);
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).decode(s, i);
+            if (keepHiddenStates && i < layers.size() - 1) {
+                states.add(m.create(s.x, rows));
+            }
+        }
+        cache.advance(1);
+        float[] normed = new float[b * h];
+        for (int r = 0; r < b; r++) {
+            VectorOps.rmsNorm(s.x, r * h, normWeight, norm.eps(), normed, r * h);              // model.norm
+        }
+        NDArray lastHidden = m.create(normed, rows);                                          // [B, 1, H]
+        if (keepHiddenStates) {
+            states.add(lastHidden);
+        }
+        return new Output(lastHidden, states, m.create(s.x, rows));
+    }
+
+    /**
+     * What a decoding step on the CPU kernels holds between its ops: the residual stream and each op's output as
+     * Java arrays [B, width] row-major, and one direct buffer for the matmul kernel to write into.
+     */
+    static final class DecodeState {
+        final int batch;
+        final int[][] mask;              // [B][S]: 1 for a key, 0 for padding, over the cache and the new position
+        final KvCache cache;
+        final float[][] cosSin;          // cos and signed sin of each row's position [B, Dh]
+        final float[] x;                 // the residual stream [B, H]
+        final float[] normed;            // a norm's output [B, H]
+        final float[] qkv;               // qkv_proj [B, (heads + 2 kvHeads) * Dh]
+        final float[] q;                 // [B, heads, Dh] after q_norm and RoPE
+        final float[] k;                 // [B, kvHeads, Dh] after k_norm and RoPE
+        final float[] v;                 // [B, kvHeads, Dh]
+        final float[] attention;         // attention's output, heads merged [B, heads * Dh]
+        final float[] gateUp;            // gate_up_proj [B, 2I]
+        final float[] act;               // silu(gate) * up [B, I]
+        final float[] projected;         // o_proj or down_proj [B, H]
+        final ByteBuffer scratch;        // the matmul kernel's output, as wide as the widest of them
+
+        DecodeState(Qwen3Config c, NDManager m, NDArray inputsEmbeds, float[][] cosSin, int[][] mask, KvCache cache) {
+            this.batch = (int) inputsEmbeds.getShape().get(0);
+            this.mask = mask;
+            this.cache = cache;
+            this.cosSin = cosSin;
+            int dh = c.headDim();
+            int qkvWidth = (c.numAttentionHeads() + 2 * c.numKeyValueHeads()) * dh;
+            x = inputsEmbeds.toType(DataType.FLOAT32, false).toFloatArray();
+            normed = new float[batch * c.hiddenSize()];
+            qkv = new float[batch * qkvWidth];
+            q = new float[batch * c.numAttentionHeads() * dh];
+            k = new float[batch * c.numKeyValueHeads() * dh];
+            v = new float[k.length];
+            attention = new float[q.length];
+            gateUp = new float[batch * 2 * c.intermediateSize()];
+            act = new float[batch * c.intermediateSize()];
+            projected = new float[batch * c.hiddenSize()];
+            long widest = Math.max(qkvWidth, Math.max(2L * c.intermediateSize(), c.hiddenSize()));
+            scratch = CpuKernels.memory(m.create(new Shape(batch, widest), DataType.FLOAT32));
+        }
     }
 
     /** lm_head on the last position of each row: [B, T, H] -> [B, V]. */
@@ -495,6 +569,26 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             return new NDArray[] {emb.cos(), emb.sin().mul(m.create(sinSign))};
         }
 
+        /** cos and signed sin of one position per row, as {@link #cosSin} computes them: [B, Dh] each. */
+        float[][] table(long[][] positions) {
+            int b = positions.length;
+            int half = invFreq.length;
+            float[] cos = new float[b * headDim];
+            float[] sin = new float[b * headDim];
+            for (int r = 0; r < b; r++) {
+                for (int i = 0; i < half; i++) {
+                    float f = invFreq[i] * (float) positions[r][0];
+                    float c = (float) Math.cos(f);
+                    float sn = (float) Math.sin(f);
+                    cos[r * headDim + i] = c;
+                    cos[r * headDim + half + i] = c;
+                    sin[r * headDim + i] = -sn;
+                    sin[r * headDim + half + i] = sn;
+                }
+            }
+            return new float[][] {cos, sin};
+        }
+
         /** x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1); x [B, T, N, Dh]. */
         NDArray apply(NDArray x, NDArray[] cosSin) {
             long half = headDim / 2;
@@ -520,6 +614,8 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         final LinearModule qkvProj;  // cat([q_proj, k_proj, v_proj]) [(heads + 2 kvHeads) * Dh, H]
         final RmsNormW qkNorm;     // cat([q_norm.expand(heads, Dh), k_norm.expand(kvHeads, Dh)]) [heads + kvHeads, Dh]
         final DecodeAttention.Heads shape;
+        final float[] qNormWeight;  // q_norm.weight [Dh] for decoding steps on the kernels (null without them)
+        final float[] kNormWeight;  // k_norm.weight [Dh], likewise
         final int heads;
         final int kvHeads;
         final int headDim;
@@ -545,6 +641,8 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             qkNorm = new RmsNormW(overHeads(qNorm.weight(), heads, kNorm.weight(), kvHeads), c.rmsNormEps());
             scaling = (float) Math.pow(headDim, -0.5);
             shape = new DecodeAttention.Heads(heads, kvHeads, headDim, scaling);
+            qNormWeight = kernels == null ? null : qNorm.weight().toFloatArray();
+            kNormWeight = kernels == null ? null : kNorm.weight().toFloatArray();
         }
 
         /** q_norm's weight [Dh] over qHeads rows, then k_norm's over kHeads rows: [qHeads + kHeads, Dh]. */
@@ -556,7 +654,33 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             return qWeight.broadcast(qHeads, dh).concat(kWeight.broadcast(kHeads, dh), 0);
         }
 
-        NDArray forward(NDArray x, NDArray[] cosSin, Masks masks, KvCache cache, int layer) {
+        /** A decoding step: s.normed [B, H] -> s.projected [B, H], the new keys and values into the cache. */
+        void decode(DecodeState s, int layer) {
+            int qkvWidth = (heads + 2 * kvHeads) * headDim;
+            ((PanelLinear) qkvProj).forward(s.normed, s.batch, s.scratch, s.qkv);     // [B, (heads + 2 kvHeads) * Dh]
+            for (int r = 0; r < s.batch; r++) {
+                int row = r * qkvWidth;
+                for (int head = 0; head < heads; head++) {
+                    // apply_rotary_pos_emb(q_norm(q), ...)                                  [Dh]
+                    int at = (r * heads + head) * headDim;
+                    VectorOps.rmsNorm(s.qkv, row + head * headDim, qNormWeight, qNorm.eps(), s.q, at);
+                    VectorOps.rope(s.q, at, s.cosSin[0], s.cosSin[1], r * headDim, headDim);
+                }
+                for (int head = 0; head < kvHeads; head++) {
+                    int at = (r * kvHeads + head) * headDim;
+                    VectorOps.rmsNorm(s.qkv, row + (heads + head) * headDim, kNormWeight, kNorm.eps(), s.k, at);
+                    VectorOps.rope(s.k, at, s.cosSin[0], s.cosSin[1], r * headDim, headDim);
+                }
+                System.arraycopy(s.qkv, row + (heads + kvHeads) * headDim, s.v, r * kvHeads * headDim,
+                        kvHeads * headDim);                                                // v_proj(x)  [kvHeads * Dh]
+            }
+            s.cache.write(layer, s.k, s.v, s.batch, kvHeads, headDim);
+            DecodeAttention.attend(kernels, shape, s.q, s.cache.view(layer, s.cache.length() + 1), s.mask,
+                    s.attention);                                                          // [B, heads * Dh]
+            ((PanelLinear) oProj).forward(s.attention, s.batch, s.scratch, s.projected);  // [B, H]
+        }
+
+        NDArray forward(NDArray x, NDArray[] cosSin, NDArray mask, KvCache cache, int layer) {
             long b = x.getShape().get(0);
             long t = x.getShape().get(1);
             int qk = heads + kvHeads;
@@ -569,14 +693,6 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             NDArray q = qAndK.get(0).transpose(0, 2, 1, 3);                              // [B, heads, T, Dh]
             NDArray k = qAndK.get(1).transpose(0, 2, 1, 3);                              // [B, kvHeads, T, Dh]
             NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3);                             // [B, kvHeads, T, Dh]
-            if (masks.additive() == null) {
-                // a decoding step with the CPU kernels: the cache takes k and v, DecodeAttention reads it
-                cache.append(layer, k, v, x.getManager());
-                float[] out = new float[(int) b * heads * headDim];
-                DecodeAttention.attend(kernels, shape, q.toFloatArray(), cache.view(layer, masks.keys()[0].length),
-                        masks.keys(), out);                                              // [B, heads * Dh]
-                return oProj.forward(x.getManager().create(out, new Shape(b, 1, (long) heads * headDim)));
-            }
             if (cache != null) {
                 NDArray[] kv = cache.append(layer, k, v, x.getManager());               // [B, kvHeads, S, Dh]
                 k = kv[0];
@@ -587,7 +703,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             int groups = heads / kvHeads;
             NDArray grouped = q.reshape(b, kvHeads, groups * t, headDim);
             // eager_attention_forward(q, k, v, mask, scaling)                   [B, kvHeads, groups * T, Dh]
-            NDArray out = EagerAttention.forward(grouped, k, v, scaling, masks.additive());
+            NDArray out = EagerAttention.forward(grouped, k, v, scaling, mask);
             return oProj.forward(EagerAttention.mergeHeads(out.reshape(b, heads, t, headDim)));   // [B, T, H]
         }
     }
@@ -614,6 +730,16 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             downProj = w.linear(prefix + "down_proj.weight", c.hiddenSize(), i);
         }
 
+        /** A decoding step: s.normed [B, H] -> s.projected [B, H]. */
+        void decode(DecodeState s) {
+            int i = (int) intermediate;
+            ((PanelLinear) gateUpProj).forward(s.normed, s.batch, s.scratch, s.gateUp);   // [B, 2I]
+            for (int r = 0; r < s.batch; r++) {
+                VectorOps.siluTimes(s.gateUp, r * 2 * i, i, s.act, r * i);               // silu(g) * up   [I]
+            }
+            ((PanelLinear) downProj).forward(s.act, s.batch, s.scratch, s.projected);     // [B, H]
+        }
+
         /** x [B, T, H] -> [B, T, H]. */
         NDArray forward(NDArray x) {
             NDArray both = gateUpProj.forward(x);                                    // [B, T, 2I]
@@ -632,16 +758,38 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         final RmsNormW postAttentionLayernorm;
         final Mlp mlp;
 
+        final float[] inputLayernormWeight;          // for decoding steps on the kernels (null without them)
+        final float[] postAttentionLayernormWeight;  // likewise
+        final int hidden;
+
         DecoderLayer(Layout w, String prefix, Qwen3Config c) {
             inputLayernorm = new RmsNormW(w.vector(prefix + "input_layernorm.weight", c.hiddenSize()), c.rmsNormEps());
             selfAttn = new Attention(w, prefix + "self_attn.", c);
             postAttentionLayernorm = new RmsNormW(w.vector(prefix + "post_attention_layernorm.weight", c.hiddenSize()),
                     c.rmsNormEps());
             mlp = new Mlp(w, prefix + "mlp.", c);
+            inputLayernormWeight = kernels == null ? null : inputLayernorm.weight().toFloatArray();
+            postAttentionLayernormWeight = kernels == null ? null : postAttentionLayernorm.weight().toFloatArray();
+            hidden = c.hiddenSize();
         }
 
-        NDArray forward(NDArray x, NDArray[] cosSin, Masks masks, KvCache cache, int layer) {
-            NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cosSin, masks, cache, layer));
+        /** A decoding step on s.x [B, H], in place. */
+        void decode(DecodeState s, int layer) {
+            for (int r = 0; r < s.batch; r++) {
+                VectorOps.rmsNorm(s.x, r * hidden, inputLayernormWeight, inputLayernorm.eps(), s.normed, r * hidden);
+            }
+            selfAttn.decode(s, layer);
+            VectorOps.addInPlace(s.x, s.projected, s.batch * hidden);          // x + self_attn(input_layernorm(x))
+            for (int r = 0; r < s.batch; r++) {
+                VectorOps.rmsNorm(s.x, r * hidden, postAttentionLayernormWeight, postAttentionLayernorm.eps(), s.normed,
+                        r * hidden);
+            }
+            mlp.decode(s);
+            VectorOps.addInPlace(s.x, s.projected, s.batch * hidden);          // h + mlp(post_attention_layernorm(h))
+        }
+
+        NDArray forward(NDArray x, NDArray[] cosSin, NDArray mask, KvCache cache, int layer) {
+            NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cosSin, mask, cache, layer));
             return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
         }
     }

@@ -67,13 +67,28 @@ class PanelMatrixTest {
         return out;
     }
 
+    /** Enough panels that a task of the single-row path gets four at a time (and the last one partial). */
+    private static final int MANY_ROWS = 67 * PanelMatrix.PANEL + 5;
+
     @Test
     void theProductIsXTimesWTransposedForPartialPanelsAndTiles() {
         int rows = 3 * PanelMatrix.PANEL + 5;
         int cols = 77;
         float[][] w = random(rows, cols, 1);
         float[][] x = random(13, cols, 2);          // 13 = 8 + 4 + 1: every tile size
-        float[] y = multiply(pack(w), x);
+        assertProduct(w, x, multiply(pack(w), x));
+    }
+
+    @Test
+    void aSingleRowIsMultipliedFourPanelsAtATimeWithTheSameProduct() {
+        float[][] w = random(MANY_ROWS, 53, 7);
+        float[][] x = random(1, 53, 8);
+        assertProduct(w, x, multiply(pack(w), x));
+    }
+
+    private static void assertProduct(float[][] w, float[][] x, float[] y) {
+        int rows = w.length;
+        int cols = w[0].length;
         for (int i = 0; i < x.length; i++) {
             for (int o = 0; o < rows; o++) {
                 double expected = 0;
@@ -87,9 +102,10 @@ class PanelMatrixTest {
 
     @Test
     void aRowsOutputIsTheSameBitForBitWhateverTheBatchItIsIn() {
-        int rows = 2 * PanelMatrix.PANEL + 3;
         int cols = 64;
-        PanelMatrix w = pack(random(rows, cols, 3));
+        // a view that starts inside a panel, over enough panels for the single-row path's four-panel kernel
+        PanelMatrix w = pack(random(MANY_ROWS, cols, 3)).rows(PanelMatrix.PANEL / 2 + 1, MANY_ROWS - 2);
+        int rows = w.rows();
         float[][] x = random(13, cols, 4);
         float[] batched = multiply(w, x);
         for (int i = 0; i < x.length; i++) {
