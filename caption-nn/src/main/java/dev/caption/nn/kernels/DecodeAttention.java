@@ -36,15 +36,22 @@ public final class DecodeAttention {
     /**
      * {@code out = softmax(q kᵀ · scaling + mask) v}, per row and head.
      *
-     * @param q    [B, heads, Dh] (the new position's queries after norm and RoPE), row-major
-     * @param mask per row, 1 for a key the row may see and 0 for padding, over the cache's {@code length} keys
-     * @param out  [B, heads * Dh] (heads merged, as o_proj takes them), row-major
+     * @param q      [B, heads, Dh] (the new position's queries after norm and RoPE), row-major
+     * @param mask   per row, 1 for a key the row may see and 0 for padding, over the cache's {@code length} keys
+     * @param scores room for the attention weights, at least [B, heads, length] floats (reused by the caller)
+     * @param out    [B, heads * Dh] (heads merged, as o_proj takes them), row-major
      */
-    public static void attend(KernelThreads threads, Heads h, float[] q, Cache cache, int[][] mask, float[] out) {
+    public static void attend(KernelThreads threads, Heads h, float[] q, Cache cache, int[][] mask, float[] scores,
+                              float[] out) {
         int b = mask.length;
         int groups = h.heads() / h.kvHeads();
         int dh = h.headDim();
         int s = cache.length();
+        if (scores.length < (long) b * h.heads() * s || out.length < b * h.heads() * dh) {
+            throw new IllegalArgumentException("attention of " + b + " rows over " + s + " keys needs " + b * h.heads() * s
+                    + " floats of scores and " + b * h.heads() * dh + " of output, not " + scores.length + " and " + out.length);
+        }
+        java.util.Arrays.fill(out, 0, b * h.heads() * dh, 0f);
         threads.run(b * h.kvHeads(), task -> {
             int row = task / h.kvHeads();
             int kv = task % h.kvHeads();
@@ -53,28 +60,25 @@ public final class DecodeAttention {
                         + " entries for " + s + " keys");
             }
             long head0 = ((long) row * h.kvHeads() + kv) * cache.capacity() * dh * 4;   // cache[row, kv, 0, 0]
-            float[][] weights = new float[groups][s];
+            int first = row * h.heads() + kv * groups;                                // the group's first query head
             for (int g = 0; g < groups; g++) {
-                int qAt = (row * h.heads() + kv * groups + g) * dh;                   // q[row, kv * groups + g]
+                int qAt = (first + g) * dh;                                           // q[row, kv * groups + g]
+                int at = (first + g) * s;                                             // scores[row, head, :]
                 for (int j = 0; j < s; j++) {
                     // attn_weights = torch.matmul(query, key_states.transpose(2, 3)) * scaling
-                    weights[g][j] = dot(q, qAt, cache.keys(), (int) (head0 + (long) j * dh * 4), dh) * h.scaling();
+                    scores[at + j] = dot(q, qAt, cache.keys(), (int) (head0 + (long) j * dh * 4), dh) * h.scaling();
                 }
-                softmax(weights[g], mask[row]);
+                softmax(scores, at, s, mask[row]);
             }
             // attn_output = torch.matmul(attn_weights, value_states), each value row read once for the group
-            float[] acc = new float[groups * dh];
             for (int j = 0; j < s; j++) {
                 int vAt = (int) (head0 + (long) j * dh * 4);
                 for (int g = 0; g < groups; g++) {
-                    float p = weights[g][j];
+                    float p = scores[(first + g) * s + j];
                     if (p != 0f) {
-                        axpy(p, cache.values(), vAt, acc, g * dh, dh);
+                        axpy(p, cache.values(), vAt, out, (first + g) * dh, dh);
                     }
                 }
-            }
-            for (int g = 0; g < groups; g++) {
-                System.arraycopy(acc, g * dh, out, (row * h.heads() + kv * groups + g) * dh, dh);
             }
         });
     }
@@ -106,26 +110,29 @@ public final class DecodeAttention {
         }
     }
 
-    /** softmax(scores + mask) in place: masked keys get 0, or all keys the same weight if none is visible. */
-    private static void softmax(float[] scores, int[] visible) {
+    /**
+     * softmax(scores + mask) in place over scores[at, at + n): masked keys get 0, or all keys the same weight if
+     * none is visible.
+     */
+    private static void softmax(float[] scores, int at, int n, int[] visible) {
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < scores.length; j++) {
+        for (int j = 0; j < n; j++) {
             if (visible[j] != 0) {
-                max = Math.max(max, scores[j]);
+                max = Math.max(max, scores[at + j]);
             }
         }
         if (max == Float.NEGATIVE_INFINITY) {
-            java.util.Arrays.fill(scores, 1f / scores.length);
+            java.util.Arrays.fill(scores, at, at + n, 1f / n);
             return;
         }
         float sum = 0f;
-        for (int j = 0; j < scores.length; j++) {
-            float e = visible[j] != 0 ? (float) Math.exp(scores[j] - max) : 0f;
-            scores[j] = e;
+        for (int j = 0; j < n; j++) {
+            float e = visible[j] != 0 ? (float) Math.exp(scores[at + j] - max) : 0f;
+            scores[at + j] = e;
             sum += e;
         }
-        for (int j = 0; j < scores.length; j++) {
-            scores[j] /= sum;
+        for (int j = 0; j < n; j++) {
+            scores[at + j] /= sum;
         }
     }
 }

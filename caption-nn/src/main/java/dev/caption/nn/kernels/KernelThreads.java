@@ -19,6 +19,7 @@ public final class KernelThreads implements AutoCloseable {
     private final Worker[] workers;
     private final AtomicReference<Job> current = new AtomicReference<>();
     private volatile boolean closed;
+    private float[] input = new float[0];
 
     /** {@code threads} threads in all, the caller included (at least 1). */
     public KernelThreads(int threads) {
@@ -30,6 +31,20 @@ public final class KernelThreads implements AutoCloseable {
             workers[i] = new Worker("caption-kernel-" + (i + 1));
             workers[i].thread.start();
         }
+    }
+
+    /**
+     * An array of at least {@code floats} floats for a kernel's input, the same one call after call (it grows when
+     * a call needs more). For the holder of this object's lock only, until it releases it.
+     */
+    public float[] inputArray(int floats) {
+        if (!Thread.holdsLock(this)) {
+            throw new IllegalStateException("the kernel threads' input array is for the holder of their lock");
+        }
+        if (input.length < floats) {
+            input = new float[floats];
+        }
+        return input;
     }
 
     /** Threads taking part in a call, the caller included. */

@@ -32,9 +32,15 @@ public record PanelLinear(PanelMatrix weight, KernelThreads threads) implements 
                     + "generation); gradients cannot flow through it: load the model for training");
         }
         int rows = (int) (shape.size() / Math.max(in, 1));
-        float[] input = (x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false)).toFloatArray();
+        NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray y = x.getManager().create(new Shape(rows, weight.rows()), DataType.FLOAT32);     // [rows, out]
-        weight.multiply(threads, input, rows, CpuKernels.memory(y));
+        // the input is copied into the threads' reusable array, not a fresh one: a prompt batch's inputs are
+        // megabytes per matmul, and as garbage they would grow the Java heap by hundreds of megabytes
+        synchronized (threads) {
+            float[] input = threads.inputArray(rows * (int) in);
+            CpuKernels.memory(x32).asFloatBuffer().get(0, input, 0, rows * (int) in);
+            weight.multiply(threads, input, rows, CpuKernels.memory(y));
+        }
         return y.reshape(shape.slice(0, last).add(weight.rows()));
     }
 

@@ -26,6 +26,8 @@ public final class KvCache implements AutoCloseable {
     private final NDArray[] values;        // per layer [B, kvHeads, capacity, Dh]
     private int capacity;
     private int length;
+    /** The Java-side buffers of decoding steps on the CPU kernels, made at the first such step. */
+    private DecodeState decodeState;
 
     /** A cache sized for {@code capacity} positions (prompt plus new tokens). */
     public KvCache(NDManager parent, int layers, int capacity) {
@@ -102,6 +104,17 @@ public final class KvCache implements AutoCloseable {
     DecodeAttention.Cache view(int layer, int keys) {
         return new DecodeAttention.Cache(CpuKernels.memory(this.keys[layer]), CpuKernels.memory(values[layer]),
                 capacity, keys);
+    }
+
+    /** The buffers for a decoding step of {@code batch} rows on the CPU kernels: the same ones step after step. */
+    DecodeState decodeState(Qwen3Config config, int batch) {
+        if (decodeState == null || decodeState.batch != batch) {                  // beam search prunes rows
+            if (decodeState != null) {
+                decodeState.close();
+            }
+            decodeState = new DecodeState(config, batch, capacity, manager);
+        }
+        return decodeState;
     }
 
     /** Doubles the capacity until {@code needed} fits, copying the cached positions once. */
