@@ -54,8 +54,12 @@ public final class BenchLlmCommand extends CaptionCommand {
             description = "kernels (the model as loaded for generation) or libtorch (as for training) (default: ${DEFAULT-VALUE}).")
     Engine engine;
 
-    /** Decoding steps run before the timed ones, so that the JIT has compiled the step's code. */
-    private static final int WARM_UP = 4;
+    /**
+     * Decoding steps run before the timed ones, so that the JIT has compiled the step's code: at batch 1 the
+     * element-wise ops run only a few dozen times a step, and until C2 compiles them (some 10 steps) their vector
+     * code runs unintrinsified, boxing every vector.
+     */
+    private static final int WARM_UP = 16;
 
     @Override
     public Integer call() throws IOException {
