@@ -20,8 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * every loaded weight vector does 8 fused multiply-adds and nothing is reduced across lanes. That is what brings
  * few-row products (decoding) to the memory bandwidth and batches of 8 to 64 rows near the FMA peak, where
  * libtorch's BLAS reads skinny products at a fraction of either. A single row (decoding one sequence) goes through
- * four panels at once instead, so that enough independent FMA chains are in flight to keep up with memory. Each output is a plain left-to-right sum over the
- * input dimension in fp32, the same for every tile size, so a row's outputs do not depend on its batch.
+ * four panels at once instead, so that enough independent FMA chains are in flight to keep up with memory. Each
+ * output is a plain left-to-right sum over the input dimension in fp32, the same for every tile size, so a row's
+ * outputs do not depend on its batch.
  *
  * <p>The panels live in NDArrays of the owner's manager (so libtorch's allocator backs them, with huge pages when
  * enabled), in chunks of at most 1 GiB, and this object reads and writes them through direct buffers.

@@ -45,6 +45,13 @@ public final class VectorOps {
         }
     }
 
+    /** {@link #rmsNorm} of each of {@code rows} rows of {@code x} [rows, weight.length] into {@code out}, alike. */
+    public static void rmsNormRows(float[] x, int rows, float[] weight, float eps, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            rmsNorm(x, r * weight.length, weight, eps, out, r * weight.length);
+        }
+    }
+
     /**
      * Rotary embedding of one head in place, half-split: {@code x * cos + rotate_half(x) * sin} with
      * rotate_half(x) = cat(-x2, x1). {@code signedSin} has its first half negated, so that this is

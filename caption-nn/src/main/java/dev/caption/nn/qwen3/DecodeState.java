@@ -29,11 +29,11 @@ final class DecodeState {
     final float[] projected;         // o_proj or down_proj [B, H]
     final ByteBuffer scratch;        // the matmul kernel's output, as wide as the widest of them
     private final NDArray scratchArray;  // the memory behind scratch
-    float[] scores;                  // attention weights [B, heads, S], S up to the cache's capacity
+    float[] scores = new float[0];   // attention weights [B, heads, S]: sized by the step, grown as S grows
     int[][] mask;                    // this step's [B][S]: 1 for a key, 0 for padding, the new position included
     float[][] cosSin;                // this step's cos and signed sin of each row's position [B, Dh]
 
-    DecodeState(Qwen3Config c, int batch, int capacity, NDManager owner) {
+    DecodeState(Qwen3Config c, int batch, NDManager owner) {
         this.batch = batch;
         this.heads = c.numAttentionHeads();
         int dh = c.headDim();
@@ -48,7 +48,6 @@ final class DecodeState {
         gateUp = new float[batch * 2 * c.intermediateSize()];
         act = new float[batch * c.intermediateSize()];
         projected = new float[x.length];
-        scores = new float[batch * c.numAttentionHeads() * capacity];
         long widest = Math.max(qkvWidth, Math.max(2L * c.intermediateSize(), c.hiddenSize()));
         scratchArray = owner.create(new Shape(batch, widest), DataType.FLOAT32);
         scratch = CpuKernels.memory(scratchArray);
@@ -66,7 +65,7 @@ final class DecodeState {
         CpuKernels.memory(embeds).asFloatBuffer().get(0, x, 0, x.length);
         int needed = batch * heads * mask[0].length;
         if (scores.length < needed) {
-            scores = new float[Math.max(needed, 2 * scores.length)];                  // the cache grew
+            scores = new float[Math.max(needed, 2 * scores.length)];          // doubling: a few sizes per generation
         }
         this.mask = mask;
         this.cosSin = cosSin;

@@ -56,16 +56,8 @@ public final class KvCache implements AutoCloseable {
      */
     NDArray[] append(int layer, NDArray k, NDArray v, NDManager step) {
         Shape shape = k.getShape();
-        int t = (int) shape.get(2);
-        int end = length + t;
-        if (end > capacity) {
-            grow(end);
-        }
-        if (keys[layer] == null) {
-            Shape full = new Shape(shape.get(0), shape.get(1), capacity, shape.get(3));
-            keys[layer] = manager.zeros(full, k.getDataType());
-            values[layer] = manager.zeros(full, v.getDataType());
-        }
+        int end = length + (int) shape.get(2);
+        makeRoom(layer, end, shape.get(0), shape.get(1), shape.get(3), k.getDataType());
         NDIndex fresh = new NDIndex().addAllDim(2).addSliceDim(length, end);      // [:, :, length:end]
         keys[layer].set(fresh, k);                       // past_key[:, :, length:end] = k   (in place)
         values[layer].set(fresh, v);
@@ -80,20 +72,28 @@ public final class KvCache implements AutoCloseable {
      * {@link #advance}.
      */
     void write(int layer, float[] k, float[] v, int batch, int kvHeads, int headDim) {
-        if (length + 1 > capacity) {
-            grow(length + 1);
-        }
-        if (keys[layer] == null) {
-            Shape full = new Shape(batch, kvHeads, capacity, headDim);
-            keys[layer] = manager.zeros(full, DataType.FLOAT32);
-            values[layer] = manager.zeros(full, DataType.FLOAT32);
-        }
+        makeRoom(layer, length + 1, batch, kvHeads, headDim, DataType.FLOAT32);
         FloatBuffer keyBuffer = CpuKernels.memory(keys[layer]).asFloatBuffer();
         FloatBuffer valueBuffer = CpuKernels.memory(values[layer]).asFloatBuffer();
         for (int head = 0; head < batch * kvHeads; head++) {
             int at = (head * capacity + length) * headDim;                    // cache[row, kv, length, :]
             keyBuffer.put(at, k, head * headDim, headDim);
             valueBuffer.put(at, v, head * headDim, headDim);
+        }
+    }
+
+    /**
+     * Room in the layer's buffers for positions up to {@code end}: they grow if the capacity falls short, and are
+     * allocated [B, kvHeads, capacity, Dh] at the layer's first write.
+     */
+    private void makeRoom(int layer, int end, long batch, long kvHeads, long headDim, DataType dtype) {
+        if (end > capacity) {
+            grow(end);
+        }
+        if (keys[layer] == null) {
+            Shape full = new Shape(batch, kvHeads, capacity, headDim);
+            keys[layer] = manager.zeros(full, dtype);
+            values[layer] = manager.zeros(full, dtype);
         }
     }
 
@@ -112,7 +112,7 @@ public final class KvCache implements AutoCloseable {
             if (decodeState != null) {
                 decodeState.close();
             }
-            decodeState = new DecodeState(config, batch, capacity, manager);
+            decodeState = new DecodeState(config, batch, manager);
         }
         return decodeState;
     }

@@ -465,9 +465,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         }
         cache.advance(1);
         float[] normed = new float[b * h];
-        for (int r = 0; r < b; r++) {
-            VectorOps.rmsNorm(s.x, r * h, normWeight, norm.eps(), normed, r * h);              // model.norm
-        }
+        VectorOps.rmsNormRows(s.x, b, normWeight, norm.eps(), normed);                        // model.norm
         NDArray lastHidden = m.create(normed, rows);                                          // [B, 1, H]
         if (keepHiddenStates) {
             states.add(lastHidden);
@@ -765,7 +763,6 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
 
         final float[] inputLayernormWeight;          // for decoding steps on the kernels (null without them)
         final float[] postAttentionLayernormWeight;  // likewise
-        final int hidden;
 
         DecoderLayer(Layout w, String prefix, Qwen3Config c) {
             inputLayernorm = new RmsNormW(w.vector(prefix + "input_layernorm.weight", c.hiddenSize()), c.rmsNormEps());
@@ -775,22 +772,16 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
             mlp = new Mlp(w, prefix + "mlp.", c);
             inputLayernormWeight = kernels == null ? null : inputLayernorm.weight().toFloatArray();
             postAttentionLayernormWeight = kernels == null ? null : postAttentionLayernorm.weight().toFloatArray();
-            hidden = c.hiddenSize();
         }
 
         /** A decoding step on s.x [B, H], in place. */
         void decode(DecodeState s, KvCache cache, int layer) {
-            for (int r = 0; r < s.batch; r++) {
-                VectorOps.rmsNorm(s.x, r * hidden, inputLayernormWeight, inputLayernorm.eps(), s.normed, r * hidden);
-            }
+            VectorOps.rmsNormRows(s.x, s.batch, inputLayernormWeight, inputLayernorm.eps(), s.normed);
             selfAttn.decode(s, cache, layer);
-            VectorOps.addInPlace(s.x, s.projected, s.batch * hidden);          // x + self_attn(input_layernorm(x))
-            for (int r = 0; r < s.batch; r++) {
-                VectorOps.rmsNorm(s.x, r * hidden, postAttentionLayernormWeight, postAttentionLayernorm.eps(), s.normed,
-                        r * hidden);
-            }
+            VectorOps.addInPlace(s.x, s.projected, s.x.length);                // x + self_attn(input_layernorm(x))
+            VectorOps.rmsNormRows(s.x, s.batch, postAttentionLayernormWeight, postAttentionLayernorm.eps(), s.normed);
             mlp.decode(s);
-            VectorOps.addInPlace(s.x, s.projected, s.batch * hidden);          // h + mlp(post_attention_layernorm(h))
+            VectorOps.addInPlace(s.x, s.projected, s.x.length);                // h + mlp(post_attention_layernorm(h))
         }
 
         NDArray forward(NDArray x, NDArray[] cosSin, NDArray mask, KvCache cache, int layer) {
