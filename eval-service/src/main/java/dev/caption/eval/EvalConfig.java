@@ -33,6 +33,15 @@ public interface EvalConfig {
     @WithDefault("1")
     int streamThreads();
 
+    /**
+     * The producer's {@code transaction.timeout.ms}. A transaction stays open while a batch is scored, so this must
+     * outlast scoring {@code max-batch} captions: Kafka Streams' own exactly-once default (10 s) is shorter than
+     * roberta-large takes for 16 captions on a CPU, and a transaction that outlives it is aborted, the thread
+     * fenced, and the batch scored again. At most the broker's {@code transaction.max.timeout.ms} (15 min by default).
+     */
+    @WithDefault("PT2M")
+    Duration transactionTimeout();
+
     /** How long Kafka Streams must stay RUNNING, the first time, before the service reports ready. */
     @WithDefault("PT5S")
     Duration readySettle();

@@ -11,7 +11,6 @@ import jakarta.inject.Inject;
 
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -27,7 +26,6 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 
 import dev.caption.core.kafka.KafkaSettings;
-import dev.caption.core.kafka.PipelineRole;
 import dev.caption.core.loop.KafkaErrors;
 import dev.caption.core.kafka.TopicAdmin;
 import dev.caption.core.kafka.Topics;
@@ -84,8 +82,6 @@ public class EvalStreams {
         // settings for the topic admin client as much as for Kafka Streams
         KafkaSettings kafka = StageRunner.kafkaSettings(kafkaConfig, stage);
         this.kafka = kafka;
-        Properties props = new Properties();
-        props.putAll(kafka.clientConfig());
         if (stage.topics().create()) {
             try {
                 TopicAdmin.ensure(kafka, topics);
@@ -93,14 +89,10 @@ public class EvalStreams {
                 LOG.warnf("could not create the topics (%s); continuing with what exists", e.getMessage());
             }
         }
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG,
-                config.applicationId().orElse(PipelineRole.evalApplicationId(topics)));
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
-        config.stateDir().ifPresent(d -> props.put(StreamsConfig.STATE_DIR_CONFIG, d.toString()));
+        Properties props = StreamsSettings.of(config, topics).properties(kafka.clientConfig());
         EvalTopology.Settings settings = new EvalTopology.Settings(topics, config.maxBatch(), config.maxWait());
         DeadLetterLog deadLetters = new DeadLetterLog(registry, EvalTopology.STAGE, Time.SYSTEM, LOG::warn);
-        KafkaStreams ks = new KafkaStreams(EvalTopology.build(settings, new BertBatchScorer(scorer),
+        KafkaStreams ks = new KafkaStreams(EvalTopology.build(settings, new BertBatchScorer(scorer, registry, config.transactionTimeout()),
                 d -> deadLetters.record(d.key(), simpleName(d.errorClass()), d.reason(), d.originTopic(),
                         d.originPartition(), d.originOffset())), props);
         ks.setUncaughtExceptionHandler(e -> {

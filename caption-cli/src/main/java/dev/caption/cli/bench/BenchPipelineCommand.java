@@ -42,6 +42,7 @@ import dev.caption.cli.SyntheticWorld;
 import dev.caption.cli.ImageInputs;
 import dev.caption.cli.streams.Publisher;
 import dev.caption.cli.pipeline.LocalPipeline;
+import dev.caption.cli.pipeline.ServiceProcess;
 import dev.caption.cli.CaptionCommand;
 
 /**
@@ -108,6 +109,9 @@ public final class BenchPipelineCommand extends CaptionCommand {
         return new LocalPipeline.Models(c, l, a, dir.resolve("roberta-large").toString(), Optional.of(17), Optional.empty());
     }
 
+    /** The stages in pipeline order: the in-process chain's and the services' (their meters' stage tags). */
+    private static final List<String> STAGES = List.of("encoder", "adapter", "llm", "eval");
+
     /** {images/s, mean batch latency ms}: decode, CLIP, adapter, greedy captions and BERTScore, a batch at a time. */
     private double[] inProcess(LocalPipeline.Models m, List<ShapesDataset.Sample> samples) {
         try (NDManager manager = NDManager.newBaseManager();
@@ -117,29 +121,58 @@ public final class BenchPipelineCommand extends CaptionCommand {
              BertScorer scorer = BertScoreSpec.builder(m.bert()).layer(m.bertLayer()).build()
                      .open(HubEnvironment.fromSystem(), DownloadListener.NONE)) {
             ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
-            chain(samples.subList(0, 8), decoder, encoder, ad, lm, scorer);          // warm-up
+            chain(samples.subList(0, 8), decoder, encoder, ad, lm, scorer, new double[STAGES.size()]);   // warm-up
             long start = System.nanoTime();
             double latency = 0;
+            double[] stageSeconds = new double[STAGES.size()];
             for (int from = 8; from < samples.size(); from += batch) {
                 long t0 = System.nanoTime();
                 List<ShapesDataset.Sample> b = samples.subList(from, Math.min(samples.size(), from + batch));
-                chain(b, decoder, encoder, ad, lm, scorer);
+                chain(b, decoder, encoder, ad, lm, scorer, stageSeconds);
                 latency += (System.nanoTime() - t0) / 1e6 * b.size();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            StringBuilder line = new StringBuilder("  in-process stages:");
+            for (int i = 0; i < STAGES.size(); i++) {
+                line.append(String.format(Locale.ROOT, " %s %.1f s", STAGES.get(i), stageSeconds[i]));
+            }
+            out().println(line.append(String.format(Locale.ROOT, " (of %.1f s)", seconds)));
             return new double[] {images / seconds, latency / images};
         }
     }
 
+    /** One batch through the chain; adds each stage's seconds to {@code stageSeconds} (in {@link #STAGES} order). */
     private void chain(List<ShapesDataset.Sample> b, ImageDecoder decoder, ClipEncoder encoder, Adapter ad, Qwen3Captioner lm,
-                       BertScorer scorer) {
+                       BertScorer scorer, double[] stageSeconds) {
+        long t0 = System.nanoTime();
         List<RgbImage> imgs = b.stream().map(s -> decoder.decode(s.png())).toList();
-        List<float[]> prefixes = ad.project(encoder.encode(imgs).stream().map(ClipEncoder.Features::values).toList());
+        List<float[]> features = encoder.encode(imgs).stream().map(ClipEncoder.Features::values).toList();
+        long t1 = System.nanoTime();
+        List<float[]> prefixes = ad.project(features);
+        long t2 = System.nanoTime();
         List<Qwen3Captioner.Item> items = prefixes.stream()
                 .map(p -> Qwen3Captioner.Item.of(ad.spec().prompt(), p, ad.prefixTokens())).toList();
         List<String> captions = lm.generate(items, new Decoding.Greedy(maxNewTokens)).first().stream()
                 .map(Qwen3Captioner.Result::text).toList();
+        long t3 = System.nanoTime();
         scorer.score(captions, b.stream().map(ShapesDataset.Sample::captions).toList(), scorer.uniform());
+        long t4 = System.nanoTime();
+        long[] marks = {t0, t1, t2, t3, t4};
+        for (int i = 0; i < stageSeconds.length; i++) {
+            stageSeconds[i] += (marks[i + 1] - marks[i]) / 1e9;
+        }
+    }
+
+    /** Each stage's meters, read from its service. */
+    private static Map<String, StageMeters> meters(LocalPipeline pipeline) throws Exception {
+        Map<String, StageMeters> out = new HashMap<>();
+        for (ServiceProcess s : pipeline.services()) {
+            String stage = s.name().replace("-service", "");
+            if (STAGES.contains(stage)) {
+                out.put(stage, StageMeters.parse(s.metrics(), stage));
+            }
+        }
+        return out;
     }
 
     /** {images/s, p50 ms, p95 ms}: publish, then wait for every score; latency from submit time to score time. */
@@ -161,12 +194,23 @@ public final class BenchPipelineCommand extends CaptionCommand {
                 publisher.publishImages(ImageInputs.expand(samples.subList(0, 8).stream()
                         .map(s -> dir.resolve(s.id() + ".png").toString()).toList()), Publisher.IdFrom.NAME, false);
                 CommittedRecords.read(broker.bootstrapServers(), topics.name(Topic.SCORES), 8, Duration.ofMinutes(10));  // warm-up
+                Map<String, StageMeters> before = meters(pipeline);
                 long start = System.currentTimeMillis();
                 publisher.publishImages(ImageInputs.expand(samples.subList(8, samples.size()).stream()
                         .map(s -> dir.resolve(s.id() + ".png").toString()).toList()), Publisher.IdFrom.NAME, false);
                 List<ConsumerRecord<String, byte[]>> scores = CommittedRecords.read(broker.bootstrapServers(),
                         topics.name(Topic.SCORES), images + 8, Duration.ofMinutes(30));
                 long end = scores.stream().mapToLong(ConsumerRecord::timestamp).max().orElse(start);
+                Map<String, StageMeters> after = meters(pipeline);
+                StringBuilder line = new StringBuilder("  service stages (batches, records, seconds processing):");
+                for (String stage : STAGES) {
+                    StageMeters d = after.getOrDefault(stage, StageMeters.NONE)
+                            .since(before.getOrDefault(stage, StageMeters.NONE));
+                    line.append(String.format(Locale.ROOT, " %s %d/%d/%.1f s", stage, d.batches(), d.records(),
+                            d.processSeconds()));
+                }
+                // more eval records than images: a batch was scored again (an aborted transaction)
+                out().println(line.append(String.format(Locale.ROOT, " (of %.1f s)", (end - start) / 1e3)));
                 Map<String, Long> submitted = new HashMap<>();
                 for (ConsumerRecord<String, byte[]> r : CommittedRecords.read(broker.bootstrapServers(),
                         topics.name(Topic.CAPTIONS), images + 8, Duration.ofMinutes(1))) {

@@ -104,6 +104,17 @@ public final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException(name + " was not ready after " + timeout.toSeconds() + " s: " + tail(12));
     }
 
+    /** The service's meters in Prometheus' text format ({@code /q/metrics}). */
+    public String metrics() throws IOException, InterruptedException {
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/metrics"))
+                .timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(get, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException(name + " answered " + r.statusCode() + " on /q/metrics");
+        }
+        return r.body();
+    }
+
     /** The last lines of the service's log, on one line. */
     public String tail(int lines) {
         try {
