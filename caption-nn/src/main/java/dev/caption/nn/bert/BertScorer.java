@@ -238,7 +238,13 @@ public final class BertScorer implements AutoCloseable {
         return sum / total;
     }
 
-    /** Embeds distinct sentences in length-sorted batches (as bert_score does), so padding stays small. */
+    /**
+     * Embeds distinct sentences in length-sorted batches (as bert_score does), so padding stays small. Unlike
+     * bert_score, a batch also ends where the next sentence is shorter than {@link #MIN_FILL} of the batch's longest:
+     * captions and references often differ in length (a model's 30-token captions against 10-token references), and
+     * one long sentence would otherwise pad a whole batch of short ones to its length. A real token's embedding does
+     * not depend on its batch's padding (padded keys are masked out), so the scores stay bert_score's.
+     */
     private Map<String, Embedded> embed(Set<String> sentences) {
         Map<String, long[]> ids = new LinkedHashMap<>();
         for (String s : sentences) {
@@ -247,8 +253,7 @@ public final class BertScorer implements AutoCloseable {
         List<String> order = new ArrayList<>(ids.keySet());
         order.sort(Comparator.comparingInt((String s) -> -ids.get(s).length).thenComparing(s -> s));
         Map<String, Embedded> out = new HashMap<>();
-        for (int start = 0; start < order.size(); start += batchSize) {
-            List<String> batch = order.subList(start, Math.min(order.size(), start + batchSize));
+        for (List<String> batch : batches(order.stream().map(s -> ids.get(s).length).toList(), order, batchSize)) {
             int t = ids.get(batch.get(0)).length;
             long[] flatIds = new long[batch.size() * t];
             long[] mask = new long[batch.size() * t];
@@ -270,6 +275,25 @@ public final class BertScorer implements AutoCloseable {
                 long[] one = ids.get(batch.get(b));
                 float[] v = java.util.Arrays.copyOfRange(vectors, b * t * d, (b * t + one.length) * d);
                 out.put(batch.get(b), new Embedded(one, v, d));
+            }
+        }
+        return out;
+    }
+
+    /** A batch's shortest sentence is at least this fraction of its longest (in tokens). */
+    static final double MIN_FILL = 0.75;
+
+    /**
+     * Cuts {@code sorted} (longest first, {@code lengths} in the same order) into batches of at most {@code batchSize},
+     * each ending before a sentence shorter than {@link #MIN_FILL} of the batch's first.
+     */
+    static <T> List<List<T>> batches(List<Integer> lengths, List<T> sorted, int batchSize) {
+        List<List<T>> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 1; i <= sorted.size(); i++) {
+            if (i == sorted.size() || i - start == batchSize || lengths.get(i) < MIN_FILL * lengths.get(start)) {
+                out.add(sorted.subList(start, i));
+                start = i;
             }
         }
         return out;
