@@ -172,24 +172,24 @@ public final class PanelMatrix {
             int block = m0;
             int blockRows = Math.min(ROW_BLOCK, m - m0);
             threads.run(tasks, t -> {
-                float[] edge = new float[PANEL];
+                float[] sums = new float[Math.max(MAX_TILE, 4) * PANEL];
                 int end = Math.min(panels, (t + 1) * group);
                 int p = t * group;
                 if (blockRows == 1) {
                     // one input row: four panels at a time, eight independent FMA chains (see gemv4)
                     for (; p + 3 < end && sameChunk(firstPanel + p, firstPanel + p + 3); p += 4) {
-                        gemv4(firstPanel + p, x, block, y, edge);
+                        gemv4(firstPanel + p, x, block, y, sums);
                     }
                 }
                 for (; p < end; p++) {
-                    panel(firstPanel + p, x, block, blockRows, y, edge);
+                    panel(firstPanel + p, x, block, blockRows, y, sums);
                 }
             });
         }
     }
 
     /** Rows [m0, m0 + count) of x through panel p. */
-    private void panel(int p, float[] x, int m0, int count, ByteBuffer y, float[] edge) {
+    private void panel(int p, float[] x, int m0, int count, ByteBuffer y, float[] sums) {
         ByteBuffer w = chunks[p / panelsPerChunk];
         int base = (p % panelsPerChunk) * cols * PANEL * 4;
         int col = p * PANEL - firstRow;              // this panel's first output column, in this matrix
@@ -198,16 +198,16 @@ public final class PanelMatrix {
         while (m < end) {
             int left = end - m;
             if (left >= MAX_TILE && MAX_TILE == 8) {
-                tile8(w, base, x, m, y, col, edge);
+                tile8(w, base, x, m, y, col, sums);
                 m += 8;
             } else if (left >= 4) {
-                tile4(w, base, x, m, y, col, edge);
+                tile4(w, base, x, m, y, col, sums);
                 m += 4;
             } else if (left >= 2) {
-                tile2(w, base, x, m, y, col, edge);
+                tile2(w, base, x, m, y, col, sums);
                 m += 2;
             } else {
-                tile1(w, base, x, m, y, col, edge);
+                tile1(w, base, x, m, y, col, sums);
                 m += 1;
             }
         }
@@ -217,7 +217,7 @@ public final class PanelMatrix {
     // y[m + i, col : col + PANEL] = sum_k x[m + i, k] * panel[k, :], for i < tile rows. Each loaded pair of weight
     // vectors (one panel column, PANEL outputs) meets every row's broadcast input; accumulators stay in registers.
 
-    private void tile8(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] edge) {
+    private void tile8(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] sums) {
         FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
         int k0 = m * cols;
@@ -251,17 +251,26 @@ public final class PanelMatrix {
             a7 = lo.fma(v, a7);
             b7 = hi.fma(v, b7);
         }
-        store(a0, b0, y, m, col, edge);
-        store(a1, b1, y, m + 1, col, edge);
-        store(a2, b2, y, m + 2, col, edge);
-        store(a3, b3, y, m + 3, col, edge);
-        store(a4, b4, y, m + 4, col, edge);
-        store(a5, b5, y, m + 5, col, edge);
-        store(a6, b6, y, m + 6, col, edge);
-        store(a7, b7, y, m + 7, col, edge);
+        a0.intoArray(sums, 0);
+        b0.intoArray(sums, LANES);
+        a1.intoArray(sums, PANEL);
+        b1.intoArray(sums, PANEL + LANES);
+        a2.intoArray(sums, 2 * PANEL);
+        b2.intoArray(sums, 2 * PANEL + LANES);
+        a3.intoArray(sums, 3 * PANEL);
+        b3.intoArray(sums, 3 * PANEL + LANES);
+        a4.intoArray(sums, 4 * PANEL);
+        b4.intoArray(sums, 4 * PANEL + LANES);
+        a5.intoArray(sums, 5 * PANEL);
+        b5.intoArray(sums, 5 * PANEL + LANES);
+        a6.intoArray(sums, 6 * PANEL);
+        b6.intoArray(sums, 6 * PANEL + LANES);
+        a7.intoArray(sums, 7 * PANEL);
+        b7.intoArray(sums, 7 * PANEL + LANES);
+        store(sums, 8, PANEL, y, m, col);
     }
 
-    private void tile4(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] edge) {
+    private void tile4(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] sums) {
         FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int k0 = m * cols;
@@ -283,13 +292,18 @@ public final class PanelMatrix {
             a3 = lo.fma(v, a3);
             b3 = hi.fma(v, b3);
         }
-        store(a0, b0, y, m, col, edge);
-        store(a1, b1, y, m + 1, col, edge);
-        store(a2, b2, y, m + 2, col, edge);
-        store(a3, b3, y, m + 3, col, edge);
+        a0.intoArray(sums, 0);
+        b0.intoArray(sums, LANES);
+        a1.intoArray(sums, PANEL);
+        b1.intoArray(sums, PANEL + LANES);
+        a2.intoArray(sums, 2 * PANEL);
+        b2.intoArray(sums, 2 * PANEL + LANES);
+        a3.intoArray(sums, 3 * PANEL);
+        b3.intoArray(sums, 3 * PANEL + LANES);
+        store(sums, 4, PANEL, y, m, col);
     }
 
-    private void tile2(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] edge) {
+    private void tile2(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] sums) {
         FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, b0 = a0, b1 = a0;
         int k0 = m * cols;
         int o = base;
@@ -303,8 +317,11 @@ public final class PanelMatrix {
             a1 = lo.fma(v, a1);
             b1 = hi.fma(v, b1);
         }
-        store(a0, b0, y, m, col, edge);
-        store(a1, b1, y, m + 1, col, edge);
+        a0.intoArray(sums, 0);
+        b0.intoArray(sums, LANES);
+        a1.intoArray(sums, PANEL);
+        b1.intoArray(sums, PANEL + LANES);
+        store(sums, 2, PANEL, y, m, col);
     }
 
     /**
@@ -312,7 +329,7 @@ public final class PanelMatrix {
      * many rows it was batched with. Used for a single row only on the last panels of a task: {@link #gemv4}
      * takes the others.
      */
-    private void tile1(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] edge) {
+    private void tile1(ByteBuffer w, int base, float[] x, int m, ByteBuffer y, int col, float[] sums) {
         FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0;
         int k0 = m * cols;
         int o = base;
@@ -321,7 +338,9 @@ public final class PanelMatrix {
             a0 = FloatVector.fromByteBuffer(SPECIES, w, o, LE).fma(v, a0);
             b0 = FloatVector.fromByteBuffer(SPECIES, w, o + LANES * 4, LE).fma(v, b0);
         }
-        store(a0, b0, y, m, col, edge);
+        a0.intoArray(sums, 0);
+        b0.intoArray(sums, LANES);
+        store(sums, 1, PANEL, y, m, col);
     }
 
     private boolean sameChunk(int p, int q) {
@@ -334,7 +353,7 @@ public final class PanelMatrix {
      * on two cores here against 50); eight chains over four streams keep it busy. Each output is summed in the
      * same order as in tile1.
      */
-    private void gemv4(int p, float[] x, int m, ByteBuffer y, float[] edge) {
+    private void gemv4(int p, float[] x, int m, ByteBuffer y, float[] sums) {
         ByteBuffer w = chunks[p / panelsPerChunk];
         int base = (p % panelsPerChunk) * cols * PANEL * 4;
         int p1 = base + cols * PANEL * 4;
@@ -355,28 +374,41 @@ public final class PanelMatrix {
             h0 = FloatVector.fromByteBuffer(SPECIES, w, p3 + o + LANES * 4, LE).fma(v, h0);
         }
         int col = p * PANEL - firstRow;
-        store(a0, b0, y, m, col, edge);
-        store(c0, d0, y, m, col + PANEL, edge);
-        store(e0, f0, y, m, col + 2 * PANEL, edge);
-        store(g0, h0, y, m, col + 3 * PANEL, edge);
+        a0.intoArray(sums, 0);
+        b0.intoArray(sums, LANES);
+        c0.intoArray(sums, PANEL);
+        d0.intoArray(sums, PANEL + LANES);
+        e0.intoArray(sums, 2 * PANEL);
+        f0.intoArray(sums, 2 * PANEL + LANES);
+        g0.intoArray(sums, 3 * PANEL);
+        h0.intoArray(sums, 3 * PANEL + LANES);
+        store(sums, 1, 4 * PANEL, y, m, col);               // the four panels' columns are consecutive
     }
 
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
 
-    /** Writes one row's PANEL outputs at column {@code col}, keeping only the columns inside this matrix. */
-    private void store(FloatVector lo, FloatVector hi, ByteBuffer y, int row, int col, float[] edge) {
-        int at = (row * rows + col) * 4;
-        if (col >= 0 && col + PANEL <= rows) {
-            lo.intoByteBuffer(y, at, LE);
-            hi.intoByteBuffer(y, at + LANES * 4, LE);
-            return;
-        }
-        lo.intoArray(edge, 0);
-        hi.intoArray(edge, LANES);
-        for (int j = Math.max(0, -col); j < PANEL && col + j < rows; j++) {
-            y.putFloat(at + j * 4, edge[j]);
+    /**
+     * Copies a tile's sums (row r at {@code sums[r * width]}) to rows m.. of y from column {@code col}, keeping only
+     * the columns inside this matrix. The tiles hand their accumulators over in an array, not as FloatVector
+     * arguments: a vector passed to a method the JIT did not inline is boxed, and once this method had been compiled
+     * on its own C2 stopped inlining it into the tiles, so every store allocated (30 GB/s of garbage, steps 5x slower).
+     */
+    private void store(float[] sums, int tileRows, int width, ByteBuffer y, int m, int col) {
+        int from = Math.max(0, -col);
+        int to = Math.min(width, rows - col);
+        for (int r = 0; r < tileRows; r++) {
+            int at = ((m + r) * rows + col) * 4;
+            int j = from;
+            if (from == 0) {
+                for (; j + LANES <= to; j += LANES) {
+                    FloatVector.fromArray(SPECIES, sums, r * width + j).intoByteBuffer(y, at + j * 4, LE);
+                }
+            }
+            for (; j < to; j++) {
+                y.putFloat(at + j * 4, sums[r * width + j]);
+            }
         }
     }
 }
