@@ -58,6 +58,9 @@ public final class BenchPipelineCommand extends CaptionCommand {
     @Option(names = "--images", defaultValue = "64") int images;
     @Option(names = "--batch", defaultValue = "16", description = "max-batch of every stage, and the in-process batch.") int batch;
     @Option(names = "--max-new-tokens", defaultValue = "32") int maxNewTokens;
+    @Option(names = "--max-wait", defaultValue = "PT0.05S", paramLabel = "DURATION",
+            description = "caption.loop.max-wait of the encoder, adapter and llm services (default: ${DEFAULT-VALUE}).")
+    java.time.Duration maxWait;
     @Option(names = "--clip", paramLabel = "DIR") String clip;
     @Option(names = "--llm", paramLabel = "DIR") String llm;
     @Option(names = "--adapter", paramLabel = "DIR") Path adapter;
@@ -186,7 +189,8 @@ public final class BenchPipelineCommand extends CaptionCommand {
                 Files.write(dir.resolve(s.id() + ".png"), s.png());
             }
             try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker, m, "cpu",
-                    Map.of("caption.loop.max-batch", Integer.toString(batch), "caption.eval.max-batch", Integer.toString(batch),
+                    Map.of("caption.loop.max-batch", Integer.toString(batch), "caption.loop.max-wait", maxWait.toString(),
+                            "caption.eval.max-batch", Integer.toString(batch),
                             "caption.llm.max-new-tokens", Integer.toString(maxNewTokens)),
                     line -> err().println("bench pipeline: " + line));
                  Publisher publisher = new Publisher(settings, topics)) {
