@@ -1,5 +1,6 @@
 package dev.caption.eval;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +22,9 @@ import dev.caption.nn.bert.Prf;
 
 /**
  * Looks each caption's references up; with references it joins the pending batch, without it waits for them.
- * Pending captions are scored {@code maxBatch} at a time: when that many are pending, and every {@code maxWait}.
+ * Pending captions are scored {@code maxBatch} at a time: when that many are pending, or once the oldest has waited
+ * {@code maxWait}. Not at fixed ticks: after a scoring call (seconds, on a CPU) a fixed tick is always due, and each
+ * task would score the one caption it had taken in since, instead of the burst behind it.
  */
 final class CaptionScoring implements Processor<String, byte[], String, Outcome> {
 
@@ -42,7 +45,9 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
     public void init(ProcessorContext<String, Outcome> context) {
         this.context = context;
         stores = EvalStores.of(context);
-        context.schedule(settings.maxWait(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+        // checked four times per maxWait: a batch closes at most a quarter of maxWait after it is due
+        Duration tick = settings.maxWait().dividedBy(4);
+        context.schedule(tick.isZero() ? Duration.ofMillis(1) : tick, PunctuationType.WALL_CLOCK_TIME, this::flushWhenDue);
     }
 
     @Override
@@ -60,11 +65,24 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
         String key = EvalRecords.storeKey(context, caption.id());
         References refs = stores.references().get(caption.id());
         if (refs == null) {
-            stores.waiting().put(key, new Pending(caption, List.of()));
+            stores.waiting().put(key, Pending.forReferences(caption));
             return;
         }
-        stores.pending().put(key, new Pending(caption, refs.references()));
+        stores.pending().put(key, Pending.forScoring(caption, refs.references(), context.currentSystemTimeMs()));
         if (++pendingAdded >= settings.maxBatch()) {
+            flush();
+        }
+    }
+
+    /** Scores everything pending once the oldest pending caption has waited maxWait. */
+    private void flushWhenDue(long now) {
+        long oldest = Long.MAX_VALUE;
+        try (KeyValueIterator<String, Pending> it = stores.pending().all()) {
+            while (it.hasNext()) {
+                oldest = Math.min(oldest, it.next().value.since());
+            }
+        }
+        if (oldest != Long.MAX_VALUE && now - oldest >= settings.maxWait().toMillis()) {
             flush();
         }
     }

@@ -43,7 +43,8 @@ import dev.caption.core.message.Score;
  * an id's references and captions; TopicAdmin checks this.
  *
  * <p><b>Batching.</b> Captions with references collect in {@code pending} and are scored {@code maxBatch} at a time,
- * when that many are pending or every {@code maxWait} (wall clock), so the model sees many sentences per call. All
+ * when that many are pending or once the oldest has waited {@code maxWait} (wall clock), so the model sees many
+ * sentences per call. Batches form per task (partition): a task's processor sees only its own captions. All
  * stores are changelogged and the app runs with exactly_once_v2: a crash replays from the last commit without
  * losing or duplicating a score.
  */

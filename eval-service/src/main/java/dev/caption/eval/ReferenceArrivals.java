@@ -56,7 +56,7 @@ final class ReferenceArrivals implements Processor<String, byte[], String, Outco
             it.forEachRemaining(released::add);
         }
         for (KeyValue<String, Pending> kv : released) {
-            stores.pending().put(kv.key, new Pending(kv.value.caption(), refs.references()));
+            stores.pending().put(kv.key, Pending.forScoring(kv.value.caption(), refs.references(), context.currentSystemTimeMs()));
             stores.waiting().delete(kv.key);
         }
     }

@@ -177,6 +177,21 @@ class EvalTopologyTest {
     }
 
     @Test
+    void aCaptionThatArrivesJustBeforeACheckWaitsForTheOnesBehindIt() {
+        start(16);
+        reference("img-1", "a b c");
+        reference("img-2", "a b c");
+        driver.advanceWallClockTime(WAIT.multipliedBy(9).dividedBy(10));
+        caption("img-1", "a b", "run-1");
+        driver.advanceWallClockTime(WAIT.dividedBy(10));           // a check at maxWait after start: img-1 is new
+        caption("img-2", "a c", "run-1");
+        assertEquals(List.of(), scorer.batches);
+        driver.advanceWallClockTime(WAIT);
+        assertEquals(List.of(2), scorer.batches, "one scoring call for both");
+        assertEquals(2, scores().size());
+    }
+
+    @Test
     void malformedCaptionsAndReferencesGoToTheDeadLetterTopicAndScoringGoesOn() {
         start(16);
         captions.pipeInput("img-9", "{not json".getBytes(StandardCharsets.UTF_8));
