@@ -50,6 +50,9 @@ public final class LoopMetrics implements LoopListener {
         processTime.record(r.processNanos(), TimeUnit.NANOSECONDS);
         commitTime.record(r.commitNanos(), TimeUnit.NANOSECONDS);
         queueTime.record((long) r.queueMillis(), TimeUnit.MILLISECONDS);
+        LOG.debugf("batch of %d records (%d out, %d dead letters): waited %.0f ms in Kafka, collected in %.0f ms, "
+                + "processed in %.0f ms, committed in %.0f ms", r.records(), r.outputs(), r.deadLetters(), r.queueMillis(),
+                r.collectNanos() / 1e6, r.processNanos() / 1e6, r.commitNanos() / 1e6);
     }
 
     @Override

@@ -191,6 +191,8 @@ public final class BenchPipelineCommand extends CaptionCommand {
             try (LocalPipeline pipeline = LocalPipeline.start(home, work, broker, m, "cpu",
                     Map.of("caption.loop.max-batch", Integer.toString(batch), "caption.loop.max-wait", maxWait.toString(),
                             "caption.eval.max-batch", Integer.toString(batch),
+                            // one line per batch in each service's log: size, wait in Kafka, collect/process/commit time
+                            "quarkus.log.category.\"dev.caption.service.LoopMetrics\".level", "DEBUG",
                             "caption.llm.max-new-tokens", Integer.toString(maxNewTokens)),
                     line -> err().println("bench pipeline: " + line));
                  Publisher publisher = new Publisher(settings, topics)) {
