@@ -124,14 +124,15 @@ public final class BenchPipelineCommand extends CaptionCommand {
              BertScorer scorer = BertScoreSpec.builder(m.bert()).layer(m.bertLayer()).build()
                      .open(HubEnvironment.fromSystem(), DownloadListener.NONE)) {
             ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
-            chain(samples.subList(0, 8), decoder, encoder, ad, lm, scorer, new double[STAGES.size()]);   // warm-up
+            chain(samples.subList(0, 8), decoder, encoder, ad, lm, scorer, new double[STAGES.size()]);     // warm-up
             long start = System.nanoTime();
             double latency = 0;
             double[] stageSeconds = new double[STAGES.size()];
+            long captionChars = 0;
             for (int from = 8; from < samples.size(); from += batch) {
                 long t0 = System.nanoTime();
                 List<ShapesDataset.Sample> b = samples.subList(from, Math.min(samples.size(), from + batch));
-                chain(b, decoder, encoder, ad, lm, scorer, stageSeconds);
+                captionChars += chain(b, decoder, encoder, ad, lm, scorer, stageSeconds).stream().mapToInt(String::length).sum();
                 latency += (System.nanoTime() - t0) / 1e6 * b.size();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -139,13 +140,18 @@ public final class BenchPipelineCommand extends CaptionCommand {
             for (int i = 0; i < STAGES.size(); i++) {
                 line.append(String.format(Locale.ROOT, " %s %.1f s", STAGES.get(i), stageSeconds[i]));
             }
-            out().println(line.append(String.format(Locale.ROOT, " (of %.1f s)", seconds)));
+            // random-weight captions vary in length with their prefixes, and BERTScore's time with them
+            out().println(line.append(String.format(Locale.ROOT, " (of %.1f s); captions of %.0f characters on average",
+                    seconds, captionChars / (double) images)));
             return new double[] {images / seconds, latency / images};
         }
     }
 
-    /** One batch through the chain; adds each stage's seconds to {@code stageSeconds} (in {@link #STAGES} order). */
-    private void chain(List<ShapesDataset.Sample> b, ImageDecoder decoder, ClipEncoder encoder, Adapter ad, Qwen3Captioner lm,
+    /**
+     * One batch through the chain; adds each stage's seconds to {@code stageSeconds} (in {@link #STAGES} order) and
+     * returns the captions.
+     */
+    private List<String> chain(List<ShapesDataset.Sample> b, ImageDecoder decoder, ClipEncoder encoder, Adapter ad, Qwen3Captioner lm,
                        BertScorer scorer, double[] stageSeconds) {
         long t0 = System.nanoTime();
         List<RgbImage> imgs = b.stream().map(s -> decoder.decode(s.png())).toList();
@@ -164,6 +170,7 @@ public final class BenchPipelineCommand extends CaptionCommand {
         for (int i = 0; i < stageSeconds.length; i++) {
             stageSeconds[i] += (marks[i + 1] - marks[i]) / 1e9;
         }
+        return captions;
     }
 
     /** Each stage's meters, read from its service. */
@@ -215,14 +222,19 @@ public final class BenchPipelineCommand extends CaptionCommand {
                     line.append(String.format(Locale.ROOT, " %s %d/%d/%.1f s", stage, d.batches(), d.records(),
                             d.processSeconds()));
                 }
-                // more eval records than images: a batch was scored again (an aborted transaction)
-                out().println(line.append(String.format(Locale.ROOT, " (of %.1f s)", (end - start) / 1e3)));
                 Map<String, Long> submitted = new HashMap<>();
+                long captionChars = 0;
                 for (ConsumerRecord<String, byte[]> r : CommittedRecords.read(broker.bootstrapServers(),
                         topics.name(Topic.CAPTIONS), images + 8, Duration.ofMinutes(1))) {
                     Caption c = Caption.CODEC.fromRecord(r);
                     submitted.put(c.id(), c.timings().get("submit"));
+                    if (c.timings().getOrDefault("submit", 0L) >= start) {
+                        captionChars += c.text().length();
+                    }
                 }
+                // more eval records than images: a batch was scored again (an aborted transaction)
+                out().println(line.append(String.format(Locale.ROOT, " (of %.1f s); captions of %.0f characters on average",
+                        (end - start) / 1e3, captionChars / (double) images)));
                 List<Long> latency = new ArrayList<>();
                 for (ConsumerRecord<String, byte[]> r : scores) {
                     Long t0 = submitted.get(r.key());
