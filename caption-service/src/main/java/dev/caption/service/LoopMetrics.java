@@ -7,7 +7,6 @@ import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -25,8 +24,7 @@ public final class LoopMetrics implements LoopListener {
     private final DeadLetterLog deadLetters;
     private final Counter retries;
     private final Counter aborted;
-    private final DistributionSummary batchSize;
-    private final Timer processTime;
+    private final BatchMeters batches;
     private final Timer commitTime;
     private final Timer queueTime;
 
@@ -36,8 +34,7 @@ public final class LoopMetrics implements LoopListener {
         deadLetters = new DeadLetterLog(registry, stage, Time.SYSTEM, LOG::warn);
         retries = registry.counter("caption.batch.retries", "stage", stage);
         aborted = registry.counter("caption.transactions.aborted", "stage", stage);
-        batchSize = DistributionSummary.builder("caption.batch.size").tag("stage", stage).register(registry);
-        processTime = Timer.builder("caption.batch.process").tag("stage", stage).register(registry);
+        batches = new BatchMeters(registry, stage);
         commitTime = Timer.builder("caption.batch.commit").tag("stage", stage).register(registry);
         queueTime = Timer.builder("caption.queue.time").tag("stage", stage).register(registry);
     }
@@ -46,8 +43,7 @@ public final class LoopMetrics implements LoopListener {
     public void onBatchCommitted(BatchReport r) {
         recordsIn.increment(r.records());
         recordsOut.increment(r.outputs());
-        batchSize.record(r.records());
-        processTime.record(r.processNanos(), TimeUnit.NANOSECONDS);
+        batches.record(r.records(), r.processNanos());
         commitTime.record(r.commitNanos(), TimeUnit.NANOSECONDS);
         queueTime.record((long) r.queueMillis(), TimeUnit.MILLISECONDS);
         LOG.debugf("batch of %d records (%d out, %d dead letters): waited %.0f ms in Kafka, collected in %.0f ms, "

@@ -2,15 +2,13 @@ package dev.caption.eval;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 
 import dev.caption.nn.bert.BertScorer;
+import dev.caption.service.BatchMeters;
 import dev.caption.nn.bert.Prf;
 
 /**
@@ -24,14 +22,12 @@ final class BertBatchScorer implements BatchScorer {
     private static final Logger LOG = Logger.getLogger(BertBatchScorer.class);
 
     private final BertScorer scorer;
-    private final DistributionSummary batchSize;
-    private final Timer processTime;
+    private final BatchMeters meters;
     private final Duration transactionTimeout;
 
     BertBatchScorer(BertScorer scorer, MeterRegistry registry, Duration transactionTimeout) {
         this.scorer = scorer;
-        this.batchSize = DistributionSummary.builder("caption.batch.size").tag("stage", EvalTopology.STAGE).register(registry);
-        this.processTime = Timer.builder("caption.batch.process").tag("stage", EvalTopology.STAGE).register(registry);
+        this.meters = new BatchMeters(registry, EvalTopology.STAGE);
         this.transactionTimeout = transactionTimeout;
     }
 
@@ -40,8 +36,7 @@ final class BertBatchScorer implements BatchScorer {
         long t0 = System.nanoTime();
         List<Prf> out = scorer.score(candidates, references, scorer.uniform());
         long nanos = System.nanoTime() - t0;
-        batchSize.record(candidates.size());
-        processTime.record(nanos, TimeUnit.NANOSECONDS);
+        meters.record(candidates.size(), nanos);
         if (nanos > transactionTimeout.toNanos() / 2) {
             LOG.warnf("scoring %d captions took %.1f s, over half of caption.eval.transaction-timeout (%s): lower "
                     + "caption.eval.max-batch or raise the timeout, or a slower batch will be aborted and scored again",
