@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -25,19 +26,28 @@ import dev.caption.nn.bert.Prf;
  * Pending captions are scored {@code maxBatch} at a time: when that many are pending, or once the oldest has waited
  * {@code maxWait}. Not at fixed ticks: after a scoring call (seconds, on a CPU) a fixed tick is always due, and each
  * task would score the one caption it had taken in since, instead of the burst behind it.
+ *
+ * <p>The check runs only while the task has pending captions ({@link ScoringTicks} says why); the processor starts
+ * it when a caption joins the batch, {@link ReferenceArrivals} when released captions do, and init when the store
+ * holds some after a restart.
  */
 final class CaptionScoring implements Processor<String, byte[], String, Outcome> {
 
     private final EvalTopology.Settings settings;
     private final BatchScorer scorer;
     private final String dlqTopic;
+    private final ScoringTicks ticks;
+    private final Runnable startTick = this::startTick;
     private ProcessorContext<String, Outcome> context;
     private EvalStores stores;
     private long pendingAdded;
+    /** The scheduled check while this task has pending captions; null while it has none. */
+    private Cancellable tick;
 
-    CaptionScoring(EvalTopology.Settings settings, BatchScorer scorer) {
+    CaptionScoring(EvalTopology.Settings settings, BatchScorer scorer, ScoringTicks ticks) {
         this.settings = settings;
         this.scorer = scorer;
+        this.ticks = ticks;
         this.dlqTopic = settings.topics().name(dev.caption.core.kafka.Topic.DLQ);
     }
 
@@ -45,9 +55,34 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
     public void init(ProcessorContext<String, Outcome> context) {
         this.context = context;
         stores = EvalStores.of(context);
-        // checked four times per maxWait: a batch closes at most a quarter of maxWait after it is due
-        Duration tick = settings.maxWait().dividedBy(4);
-        context.schedule(tick.isZero() ? Duration.ofMillis(1) : tick, PunctuationType.WALL_CLOCK_TIME, this::flushWhenDue);
+        ticks.register(context.taskId(), startTick);
+        try (KeyValueIterator<String, Pending> it = stores.pending().all()) {
+            if (it.hasNext()) {
+                startTick();      // captions that were pending when the task last stopped
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        ticks.unregister(context.taskId(), startTick);
+    }
+
+    /** Schedules the check, unless it is scheduled already. */
+    private void startTick() {
+        if (tick == null) {
+            // checked four times per maxWait: a batch closes at most a quarter of maxWait after it is due
+            Duration every = settings.maxWait().dividedBy(4);
+            tick = context.schedule(every.isZero() ? Duration.ofMillis(1) : every, PunctuationType.WALL_CLOCK_TIME,
+                    this::flushWhenDue);
+        }
+    }
+
+    private void stopTick() {
+        if (tick != null) {
+            tick.cancel();
+            tick = null;
+        }
     }
 
     @Override
@@ -71,6 +106,8 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
         stores.pending().put(key, Pending.forScoring(caption, refs.references(), context.currentSystemTimeMs()));
         if (++pendingAdded >= settings.maxBatch()) {
             flush();
+        } else {
+            startTick();
         }
     }
 
@@ -82,12 +119,14 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
                 oldest = Math.min(oldest, it.next().value.since());
             }
         }
-        if (oldest != Long.MAX_VALUE && now - oldest >= settings.maxWait().toMillis()) {
+        if (oldest == Long.MAX_VALUE) {
+            stopTick();
+        } else if (now - oldest >= settings.maxWait().toMillis()) {
             flush();
         }
     }
 
-    /** Scores everything pending, a batch at a time. */
+    /** Scores everything pending, a batch at a time; the task is then idle until a caption joins again. */
     private void flush() {
         pendingAdded = 0;
         while (true) {
@@ -98,6 +137,7 @@ final class CaptionScoring implements Processor<String, byte[], String, Outcome>
                 }
             }
             if (batch.isEmpty()) {
+                stopTick();
                 return;
             }
             score(batch);

@@ -44,7 +44,9 @@ import dev.caption.core.message.Score;
  *
  * <p><b>Batching.</b> Captions with references collect in {@code pending} and are scored {@code maxBatch} at a time,
  * when that many are pending or once the oldest has waited {@code maxWait} (wall clock), so the model sees many
- * sentences per call. Batches form per task (partition): a task's processor sees only its own captions. All
+ * sentences per call. The wait is checked only while a task has pending captions: under exactly-once each check
+ * would otherwise commit a transaction every commit interval on an idle service. Batches form per task
+ * (partition): a task's processor sees only its own captions. All
  * stores are changelogged and the app runs with exactly_once_v2: a crash replays from the last commit without
  * losing or duplicating a score.
  */
@@ -86,12 +88,13 @@ public final class EvalTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                 Serdes.String(), Pending.SERDE));
         Consumed<String, byte[]> raw = Consumed.with(Serdes.String(), Serdes.ByteArray());
+        ScoringTicks ticks = new ScoringTicks();
 
         KStream<String, Outcome> fromReferences = builder.stream(topics.name(Topic.REFERENCES), raw.withName("references-source"))
-                .process(() -> new ReferenceArrivals(topics.name(Topic.DLQ)), Named.as("reference-arrivals"),
+                .process(() -> new ReferenceArrivals(topics.name(Topic.DLQ), ticks), Named.as("reference-arrivals"),
                         REFERENCES_STORE, WAITING_STORE, PENDING_STORE);
         KStream<String, Outcome> fromCaptions = builder.stream(topics.name(Topic.CAPTIONS), raw.withName("captions-source"))
-                .process(() -> new CaptionScoring(settings, scorer), Named.as("caption-scoring"),
+                .process(() -> new CaptionScoring(settings, scorer, ticks), Named.as("caption-scoring"),
                         REFERENCES_STORE, WAITING_STORE, PENDING_STORE);
 
         Map<String, KStream<String, Outcome>> branches = fromReferences.merge(fromCaptions, Named.as("outcomes"))

@@ -20,11 +20,13 @@ import dev.caption.core.message.References;
 final class ReferenceArrivals implements Processor<String, byte[], String, Outcome> {
 
     private final String dlqTopic;
+    private final ScoringTicks ticks;
     private ProcessorContext<String, Outcome> context;
     private EvalStores stores;
 
-    ReferenceArrivals(String dlqTopic) {
+    ReferenceArrivals(String dlqTopic, ScoringTicks ticks) {
         this.dlqTopic = dlqTopic;
+        this.ticks = ticks;
     }
 
     @Override
@@ -58,6 +60,9 @@ final class ReferenceArrivals implements Processor<String, byte[], String, Outco
         for (KeyValue<String, Pending> kv : released) {
             stores.pending().put(kv.key, Pending.forScoring(kv.value.caption(), refs.references(), context.currentSystemTimeMs()));
             stores.waiting().delete(kv.key);
+        }
+        if (!released.isEmpty()) {
+            ticks.start(context.taskId());
         }
     }
 }
