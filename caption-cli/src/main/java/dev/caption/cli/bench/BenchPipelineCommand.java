@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -232,9 +233,14 @@ public final class BenchPipelineCommand extends CaptionCommand {
                         captionChars += c.text().length();
                     }
                 }
+                // how long the publisher took to hand the timed images over: a spread beyond the encoder's max-wait
+                // splits them into more than one batch
+                LongSummaryStatistics submits = submitted.values().stream().filter(t -> t != null && t >= start)
+                        .mapToLong(Long::longValue).summaryStatistics();
                 // more eval records than images: a batch was scored again (an aborted transaction)
-                out().println(line.append(String.format(Locale.ROOT, " (of %.1f s); captions of %.0f characters on average",
-                        (end - start) / 1e3, captionChars / (double) images)));
+                out().println(line.append(String.format(Locale.ROOT, " (of %.1f s); captions of %.0f characters on "
+                        + "average; images submitted over %d ms", (end - start) / 1e3, captionChars / (double) images,
+                        submits.getMax() - submits.getMin())));
                 List<Long> latency = new ArrayList<>();
                 for (ConsumerRecord<String, byte[]> r : scores) {
                     Long t0 = submitted.get(r.key());
