@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -71,6 +70,11 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
+    /** Files checked per chunk before its records are sent. */
+    private static final int CHUNK_FILES = 64;
+    /** Bytes read per chunk before its records are sent. */
+    private static final long CHUNK_BYTES = 32L << 20;
+
     private final KafkaProducer<String, byte[]> producer;
     private final Topics topics;
     private final AtomicReference<Exception> sendError = new AtomicReference<>();
@@ -86,66 +90,104 @@ public final class Publisher implements AutoCloseable {
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
+    /**
+     * Files are read and checked a chunk at a time (up to {@link #CHUNK_FILES} files or {@link #CHUNK_BYTES}), and
+     * each chunk's records are then sent together. Sending as each file passed its check spread a burst over the
+     * checks' time (Tika's detection takes milliseconds per file in a short-lived JVM): 16 small images reached Kafka
+     * over 65 ms, past the encoder's 50 ms batching wait, so it took them as two batches.
+     */
     public Result publishImages(List<ImageInputs.Input> inputs, IdFrom idFrom, boolean progress) {
         Map<String, String> skipped = new LinkedHashMap<>();
         List<String> ids = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        AtomicLong bytes = new AtomicLong();
-        int published = 0;
+        long bytes = 0;
         int audio = 0;
-        String topic = topics.name(Topic.IMAGES);
+        List<Checked> chunk = new ArrayList<>();
+        long chunkBytes = 0;
         try (ProgressBar bar = progress ? Progress.bar("publish", inputs.size()) : null) {
             for (ImageInputs.Input input : inputs) {
-                String label = input.file().toString();
                 try {
-                    long size = Files.size(input.file());
-                    if (size > topics.maxImageBytes()) {
-                        skipped.put(label, "too large: " + Sizes.human(size) + " > " + Sizes.human(topics.maxImageBytes()));
-                        continue;
+                    Checked c = check(input, idFrom, seen, skipped);
+                    if (c != null) {
+                        chunk.add(c);
+                        chunkBytes += c.data().length;
                     }
-                    if (size == 0) {
-                        skipped.put(label, "empty file");
-                        continue;
-                    }
-                    byte[] data = Files.readAllBytes(input.file());
-                    String type = ImageSniffer.detect(data);
-                    // audio goes to its own topic, for an encoder deployment with modality audio
-                    boolean isAudio = AudioSniffer.isAudio(type);
-                    String rejection = isAudio ? AudioSniffer.rejection(type) : ImageSniffer.rejection(type);
-                    if (rejection != null) {
-                        skipped.put(label, rejection);
-                        continue;
-                    }
-                    String id = switch (idFrom) {
-                        case PATH -> input.pathId();
-                        case NAME -> ImageInputs.stripExtension(input.file().getFileName().toString());
-                        case SHA256 -> sha256(data);
-                    };
-                    if (!seen.add(id)) {
-                        skipped.put(label, "duplicate id '" + id + "'");
-                        continue;
-                    }
-                    long now = System.currentTimeMillis();
-                    if (isAudio) {
-                        send(new AudioEvent(id, type, data).submission(topics.name(Topic.AUDIO), now));
-                        audio++;
-                    } else {
-                        send(new ImageEvent(id, type, data).submission(topic, now));
-                    }
-                    bytes.addAndGet(data.length);
-                    ids.add(id);
-                    published++;
-                } catch (IOException e) {
-                    skipped.put(label, "unreadable: " + e.getMessage());
                 } finally {
                     if (bar != null) {
                         bar.step();
                     }
                 }
+                if (chunk.size() >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) {
+                    audio += send(chunk);
+                    chunk.forEach(c -> ids.add(c.id()));
+                    bytes += chunkBytes;
+                    chunk.clear();
+                    chunkBytes = 0;
+                }
             }
+            audio += send(chunk);
+            chunk.forEach(c -> ids.add(c.id()));
+            bytes += chunkBytes;
             flush();
         }
-        return new Result(published, audio, bytes.get(), skipped, ids);
+        return new Result(ids.size(), audio, bytes, skipped, ids);
+    }
+
+    /** A file that passed its checks, ready to send. */
+    private record Checked(String id, String type, byte[] data, boolean audio) {
+    }
+
+    /** Reads and checks one file; null (and the reason in {@code skipped}) when it is not to be published. */
+    private Checked check(ImageInputs.Input input, IdFrom idFrom, Set<String> seen, Map<String, String> skipped) {
+        String label = input.file().toString();
+        try {
+            long size = Files.size(input.file());
+            if (size > topics.maxImageBytes()) {
+                skipped.put(label, "too large: " + Sizes.human(size) + " > " + Sizes.human(topics.maxImageBytes()));
+                return null;
+            }
+            if (size == 0) {
+                skipped.put(label, "empty file");
+                return null;
+            }
+            byte[] data = Files.readAllBytes(input.file());
+            String type = ImageSniffer.detect(data);
+            // audio goes to its own topic, for an encoder deployment with modality audio
+            boolean isAudio = AudioSniffer.isAudio(type);
+            String rejection = isAudio ? AudioSniffer.rejection(type) : ImageSniffer.rejection(type);
+            if (rejection != null) {
+                skipped.put(label, rejection);
+                return null;
+            }
+            String id = switch (idFrom) {
+                case PATH -> input.pathId();
+                case NAME -> ImageInputs.stripExtension(input.file().getFileName().toString());
+                case SHA256 -> sha256(data);
+            };
+            if (!seen.add(id)) {
+                skipped.put(label, "duplicate id '" + id + "'");
+                return null;
+            }
+            return new Checked(id, type, data, isAudio);
+        } catch (IOException e) {
+            skipped.put(label, "unreadable: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Sends a chunk's records, each stamped with its own submit time; returns how many were audio clips. */
+    private int send(List<Checked> chunk) {
+        int audio = 0;
+        for (Checked c : chunk) {
+            long now = System.currentTimeMillis();
+            if (c.audio()) {
+                send(new AudioEvent(c.id(), c.type(), c.data()).submission(topics.name(Topic.AUDIO), now));
+                audio++;
+            } else {
+                send(new ImageEvent(c.id(), c.type(), c.data()).submission(topics.name(Topic.IMAGES), now));
+            }
+        }
+        return audio;
     }
 
     public int publishReferences(List<References> references) {
