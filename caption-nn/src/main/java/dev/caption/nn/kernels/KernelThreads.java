@@ -10,11 +10,17 @@ import java.util.function.IntConsumer;
  * task indices from one counter, so a thread that the OS holds back (other processes share the cores) simply takes
  * fewer tasks. Between calls a worker spins for a short while, since a decode step makes a call every few hundred
  * microseconds and waking a parked thread costs tens of them, then parks so that an idle model costs no CPU.
+ *
+ * <p>The caller, once the tasks are all handed out, spins for the workers' last ones only briefly and then parks
+ * until the one finishing the last task wakes it. A worker that the OS took off its core mid-task (another process
+ * wanted it) otherwise left the caller spinning on the only core it could run on: parking hands it that core.
  */
 public final class KernelThreads implements AutoCloseable {
 
     /** How long a worker waits for the next call before parking. */
     private static final long SPIN_NANOS = Long.getLong("caption.kernel.spin", 200_000);
+    /** How long the caller waits for the workers' last tasks before parking. */
+    private static final long CALLER_SPIN_NANOS = Long.getLong("caption.kernel.caller-spin", 50_000);
 
     private final Worker[] workers;
     private final AtomicReference<Job> current = new AtomicReference<>();
@@ -69,7 +75,7 @@ public final class KernelThreads implements AutoCloseable {
             }
             return;
         }
-        Job job = new Job(tasks, task);
+        Job job = new Job(tasks, task, Thread.currentThread());
         current.set(job);
         for (Worker w : workers) {
             if (w.parked) {
@@ -77,8 +83,18 @@ public final class KernelThreads implements AutoCloseable {
             }
         }
         job.work();
+        long spinUntil = System.nanoTime() + CALLER_SPIN_NANOS;
         while (job.done.get() < tasks) {
-            Thread.onSpinWait();
+            if (System.nanoTime() < spinUntil) {
+                Thread.onSpinWait();
+            } else {
+                job.callerParked = true;
+                // the worker that finishes the last task after this check sees callerParked and unparks us
+                if (job.done.get() < tasks) {
+                    LockSupport.park(this);
+                }
+                job.callerParked = false;
+            }
         }
         current.set(null);
         Throwable failure = job.failure.get();
@@ -98,17 +114,20 @@ public final class KernelThreads implements AutoCloseable {
         }
     }
 
-    /** One call: its tasks, the next index to hand out, and how many are finished. */
+    /** One call: its tasks, the next index to hand out, how many are finished, and whether its caller sleeps. */
     private static final class Job {
         final int tasks;
         final IntConsumer task;
+        final Thread caller;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        volatile boolean callerParked;
 
-        Job(int tasks, IntConsumer task) {
+        Job(int tasks, IntConsumer task, Thread caller) {
             this.tasks = tasks;
             this.task = task;
+            this.caller = caller;
         }
 
         void work() {
@@ -118,7 +137,9 @@ public final class KernelThreads implements AutoCloseable {
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 } finally {
-                    done.incrementAndGet();
+                    if (done.incrementAndGet() == tasks && callerParked) {
+                        LockSupport.unpark(caller);
+                    }
                 }
             }
         }
