@@ -225,18 +225,19 @@ public final class BenchPipelineCommand extends CaptionCommand {
                 }
                 Map<String, Long> submitted = new HashMap<>();
                 long captionChars = 0;
+                // how long the publisher took to hand the timed images over: a spread beyond the encoder's max-wait
+                // splits them into more than one batch
+                LongSummaryStatistics submits = new LongSummaryStatistics();
                 for (ConsumerRecord<String, byte[]> r : CommittedRecords.read(broker.bootstrapServers(),
                         topics.name(Topic.CAPTIONS), images + 8, Duration.ofMinutes(1))) {
                     Caption c = Caption.CODEC.fromRecord(r);
-                    submitted.put(c.id(), c.timings().get("submit"));
-                    if (c.timings().getOrDefault("submit", 0L) >= start) {
+                    Long submit = c.timings().get("submit");
+                    submitted.put(c.id(), submit);
+                    if (submit != null && submit >= start) {
                         captionChars += c.text().length();
+                        submits.accept(submit);
                     }
                 }
-                // how long the publisher took to hand the timed images over: a spread beyond the encoder's max-wait
-                // splits them into more than one batch
-                LongSummaryStatistics submits = submitted.values().stream().filter(t -> t != null && t >= start)
-                        .mapToLong(Long::longValue).summaryStatistics();
                 // more eval records than images: a batch was scored again (an aborted transaction)
                 out().println(line.append(String.format(Locale.ROOT, " (of %.1f s); captions of %.0f characters on "
                         + "average; images submitted over %d ms", (end - start) / 1e3, captionChars / (double) images,

@@ -106,28 +106,24 @@ public final class Publisher implements AutoCloseable {
         long chunkBytes = 0;
         try (ProgressBar bar = progress ? Progress.bar("publish", inputs.size()) : null) {
             for (ImageInputs.Input input : inputs) {
-                try {
-                    Checked c = check(input, idFrom, seen, skipped);
-                    if (c != null) {
-                        chunk.add(c);
-                        chunkBytes += c.data().length;
-                    }
-                } finally {
-                    if (bar != null) {
-                        bar.step();
-                    }
+                Checked c = check(input, idFrom, seen, skipped);
+                if (bar != null) {
+                    bar.step();
+                }
+                if (c != null) {
+                    chunk.add(c);
+                    chunkBytes += c.data().length;
+                    bytes += c.data().length;
+                    ids.add(c.id());
+                    audio += c.audio() ? 1 : 0;
                 }
                 if (chunk.size() >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) {
-                    audio += send(chunk);
-                    chunk.forEach(c -> ids.add(c.id()));
-                    bytes += chunkBytes;
+                    send(chunk);
                     chunk.clear();
                     chunkBytes = 0;
                 }
             }
-            audio += send(chunk);
-            chunk.forEach(c -> ids.add(c.id()));
-            bytes += chunkBytes;
+            send(chunk);
             flush();
         }
         return new Result(ids.size(), audio, bytes, skipped, ids);
@@ -175,19 +171,13 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
-    /** Sends a chunk's records, each stamped with its own submit time; returns how many were audio clips. */
-    private int send(List<Checked> chunk) {
-        int audio = 0;
+    /** Sends a chunk's records, each stamped with its own submit time. */
+    private void send(List<Checked> chunk) {
         for (Checked c : chunk) {
             long now = System.currentTimeMillis();
-            if (c.audio()) {
-                send(new AudioEvent(c.id(), c.type(), c.data()).submission(topics.name(Topic.AUDIO), now));
-                audio++;
-            } else {
-                send(new ImageEvent(c.id(), c.type(), c.data()).submission(topics.name(Topic.IMAGES), now));
-            }
+            send(c.audio() ? new AudioEvent(c.id(), c.type(), c.data()).submission(topics.name(Topic.AUDIO), now)
+                    : new ImageEvent(c.id(), c.type(), c.data()).submission(topics.name(Topic.IMAGES), now));
         }
-        return audio;
     }
 
     public int publishReferences(List<References> references) {
