@@ -21,7 +21,8 @@ import dev.caption.cli.CaptionCommand;
 
 /** Qwen3-0.6B-sized prefill and decode speed with random weights, against the memory-bandwidth floor. */
 @Command(name = "llm", mixinStandardHelpOptions = true,
-        description = "Prefill ms and decode tokens/s of a random-weight Qwen3-0.6B, fp32, per batch size.")
+        description = "Prefill ms and decode tokens/s of a random-weight Qwen3-0.6B (bf16 weights, as its hub "
+                + "checkpoints; fp32 compute), per batch size.")
 public final class BenchLlmCommand extends CaptionCommand {
 
     @Option(names = "--batch", split = ",", defaultValue = "1,8,32", description = "Decode batch sizes (default: ${DEFAULT-VALUE}).")
@@ -68,9 +69,9 @@ public final class BenchLlmCommand extends CaptionCommand {
             long t0 = System.nanoTime();
             Qwen3ForCausalLM model = Qwen3ForCausalLM.random(config, manager, 11, engine.use);
             long params = Qwen3ForCausalLM.parameterCount(config, manager);
-            out().printf(Locale.ROOT, "bench llm: Qwen3-0.6B shape, random weights (%d parameters, %.1f GB fp32), "
-                    + "%s, %s, built in %.1f s; RSS %.2f GB%n", params, params * 4 / 1e9, device, model.engine(),
-                    (System.nanoTime() - t0) / 1e9, Floors.rssBytes("VmRSS:") / 1e9);
+            out().printf(Locale.ROOT, "bench llm: Qwen3-0.6B shape, random bf16 weights (%d parameters, %.2f GB as "
+                    + "loaded), %s, %s, built in %.1f s; RSS %.2f GB%n", params, model.weightBytes() / 1e9, device,
+                    model.engine(), (System.nanoTime() - t0) / 1e9, Floors.rssBytes("VmRSS:") / 1e9);
             try (Floors floors = new Floors(manager)) {
                 long embedding = (long) config.vocabSize() * config.hiddenSize();
                 // every matmul weight once per token, lm_head on the last position only, attention over T keys
@@ -96,8 +97,9 @@ public final class BenchLlmCommand extends CaptionCommand {
                 out().printf(Locale.ROOT, "    prefill: %.2fx its GEMM floor of %.0f ms%n",
                         prefill / 1e3 / (prefillFlops / floors.gemmFlops()), prefillFlops / floors.gemmFlops() * 1e3);
                 for (Decode d : decodes) {
-                    // a step reads every weight once (the tied embedding as lm_head) and multiplies it by B rows
-                    double floor = floors.floorSeconds(params * 4.0, 2.0 * d.batch() * params);
+                    // a step reads every weight once, in the format it is held in (the tied embedding as lm_head),
+                    // and multiplies it by B rows
+                    double floor = floors.floorSeconds(model.weightBytes(), 2.0 * d.batch() * params);
                     out().printf(Locale.ROOT, "    decode batch %2d: %.2fx its floor of %.0f ms (weights read, or B rows "
                             + "at the GEMM peak)%n", d.batch(), d.stepSeconds() / floor, floor * 1e3);
                 }

@@ -19,6 +19,7 @@ import dev.caption.nn.modules.LinearW;
 import dev.caption.nn.modules.Scope;
 import dev.caption.nn.weights.Checkpoint;
 import dev.caption.nn.weights.WeightLoader;
+import dev.caption.tensor.DType;
 
 /**
  * The encoder stack of transformers' BertModel, RobertaModel and DistilBertModel (v4.51.3), eager attention, cut
@@ -80,7 +81,7 @@ public final class BertModel implements AutoCloseable {
 
     /** A model of {@code config}'s size with random weights, for benchmarks. */
     public static BertModel random(BertConfig config, int numLayers, NDManager manager, long seed) {
-        return new BertModel(config, numLayers, manager, m -> WeightLoader.random(m, seed), "");
+        return new BertModel(config, numLayers, manager, m -> WeightLoader.random(m, seed, DType.F32), "");
     }
 
     /** The checkpoint layout (name to shape) of all layers of a model of {@code config}, allocating nothing. */

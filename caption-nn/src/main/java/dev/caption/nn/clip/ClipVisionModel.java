@@ -18,6 +18,7 @@ import dev.caption.nn.modules.LinearW;
 import dev.caption.nn.modules.Scope;
 import dev.caption.nn.weights.Checkpoint;
 import dev.caption.nn.weights.WeightLoader;
+import dev.caption.tensor.DType;
 
 /**
  * The vision half of transformers' CLIPModel (modeling_clip.py, v4.51.3), with the image projection: one class per
@@ -40,7 +41,7 @@ public final class ClipVisionModel implements AutoCloseable {
     }
 
     private ClipVisionModel(ClipVisionConfig config, Checkpoint checkpoint, NDManager parent, long randomSeed) {
-        this(config, parent, m -> checkpoint == null ? WeightLoader.random(m, randomSeed) : new WeightLoader(checkpoint, m));
+        this(config, parent, m -> checkpoint == null ? WeightLoader.random(m, randomSeed, DType.F32) : new WeightLoader(checkpoint, m));
     }
 
     private ClipVisionModel(ClipVisionConfig config, NDManager parent, java.util.function.Function<NDManager, WeightLoader> loader) {

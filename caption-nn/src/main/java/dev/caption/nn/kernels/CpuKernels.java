@@ -69,15 +69,19 @@ public final class CpuKernels {
             float[][] w = {{1, 2}, {3, 4}, {5, -6}};           // [3, 2]
             float[] x = {0.5f, -1f};                           // [1, 2]
             try (NDManager manager = NDManager.newBaseManager(); KernelThreads one = new KernelThreads(1)) {
-                PanelMatrix packed = PanelMatrix.pack(manager, 3, 2, (r, dst) -> System.arraycopy(w[r], 0, dst, 0, 2), one);
-                // a direct buffer, as in real use: a heap one here would teach the JIT a second buffer type at the
-                // kernel's stores and cost the vector intrinsics there
-                java.nio.ByteBuffer y = java.nio.ByteBuffer.allocateDirect(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                packed.multiply(one, x, 1, y);
-                float[] expected = {-1.5f, -2.5f, 8.5f};
-                for (int i = 0; i < 3; i++) {
-                    if (y.getFloat(4 * i) != expected[i]) {
-                        return Optional.of("the kernel's self-test computed " + y.getFloat(4 * i) + " for " + expected[i]);
+                for (PanelMatrix.Format format : PanelMatrix.Format.values()) {
+                    PanelMatrix packed = PanelMatrix.pack(manager, 3, 2, format,
+                            (r, dst) -> System.arraycopy(w[r], 0, dst, 0, 2), one);
+                    // a direct buffer, as in real use: a heap one here would teach the JIT a second buffer type at
+                    // the kernel's stores and cost the vector intrinsics there
+                    java.nio.ByteBuffer y = java.nio.ByteBuffer.allocateDirect(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    packed.multiply(one, x, 1, y);
+                    float[] expected = {-1.5f, -2.5f, 8.5f};
+                    for (int i = 0; i < 3; i++) {
+                        if (y.getFloat(4 * i) != expected[i]) {
+                            return Optional.of("the kernel's self-test computed " + y.getFloat(4 * i) + " for "
+                                    + expected[i] + " with " + format + " weights");
+                        }
                     }
                 }
                 return Optional.empty();

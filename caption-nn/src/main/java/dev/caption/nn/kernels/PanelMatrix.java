@@ -1,5 +1,8 @@
 package dev.caption.nn.kernels;
 
+import static jdk.incubator.vector.VectorOperators.AND;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -8,12 +11,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * nn.Linear's weight W [rows = out, cols = in] laid out for the CPU matmul kernel, fp32: in panels of {@link #PANEL}
+ * nn.Linear's weight W [rows = out, cols = in] laid out for the CPU matmul kernel: in panels of {@link #PANEL}
  * consecutive rows (two vector lengths), each panel stored column by column, so panel p is
  * {@code W[p*PANEL : (p+1)*PANEL, :].T} [cols, PANEL], contiguous. The last panel is padded with zero rows.
+ *
+ * <p>The panels hold fp32 values, or bf16 ones ({@link Format}) for a matrix whose every value bf16 holds exactly
+ * (a bf16 checkpoint's): half the memory and half the bytes read per product. The kernel widens each bf16 value
+ * to fp32 as it loads it (exact: a bf16 value is the upper half of its fp32 bits) and computes in fp32 either way,
+ * so both formats give the same product bit for bit.
  *
  * <p>{@code y = x · Wᵀ} then streams each panel once per block of input rows and multiplies it by up to 8 input
  * rows at a time, the products of one panel column with 8 broadcast inputs accumulating in 16 vector registers:
@@ -39,6 +48,24 @@ public final class PanelMatrix {
     private static final int ROW_BLOCK = 256;
     private static final long MAX_CHUNK_BYTES = 1L << 30;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** A bf16 panel column: PANEL values, as LANES ints of two values each (see {@link #slot}). */
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SPECIES.vectorShape());
+    /** The upper halves of a bf16 column's ints: outputs LANES.. of the column, already in fp32 position. */
+    private static final int HIGH_HALVES = 0xFFFF0000;
+
+    /** How the panels store each value. */
+    public enum Format {
+        /** 4 bytes a value. */
+        FP32(4),
+        /** 2 bytes a value: the upper half of its fp32 bits, for values bf16 holds exactly. */
+        BF16(2);
+
+        final int bytes;
+
+        Format(int bytes) {
+            this.bytes = bytes;
+        }
+    }
 
     /** Reads row {@code r} of the unpacked matrix [rows, cols] into {@code dst[0, cols)}. */
     @FunctionalInterface
@@ -51,27 +78,35 @@ public final class PanelMatrix {
     /** The first row of the panels' matrix that this one starts at (views of stacked matrices). */
     private final int firstRow;
     private final int panelsPerChunk;
-    private final ByteBuffer[] chunks;      // per chunk [panels, cols, PANEL] fp32, little-endian
+    private final Format format;
+    /** format == BF16, read in the kernels' inner loops. */
+    private final boolean bf16;
+    private final ByteBuffer[] chunks;      // per chunk [panels, cols, PANEL] fp32 or bf16, little-endian
     private final NDArray[] storage;        // the arrays behind the chunks, kept alive with this
 
-    private PanelMatrix(int rows, int cols, int firstRow, int panelsPerChunk, ByteBuffer[] chunks, NDArray[] storage) {
+    private PanelMatrix(int rows, int cols, int firstRow, int panelsPerChunk, Format format, ByteBuffer[] chunks,
+            NDArray[] storage) {
         this.rows = rows;
         this.cols = cols;
         this.firstRow = firstRow;
         this.panelsPerChunk = panelsPerChunk;
+        this.format = format;
+        this.bf16 = format == Format.BF16;
         this.chunks = chunks;
         this.storage = storage;
     }
 
     /**
-     * Packs a [rows, cols] matrix read row by row from {@code source} into panels owned by {@code owner}, the panels
-     * split over {@code threads}.
+     * Packs a [rows, cols] matrix read row by row from {@code source} into panels of {@code format} owned by
+     * {@code owner}, the panels split over {@code threads}. Throws if a value read for bf16 panels is not exactly
+     * a bf16 value.
      */
-    public static PanelMatrix pack(NDManager owner, int rows, int cols, RowReader source, KernelThreads threads) {
+    public static PanelMatrix pack(NDManager owner, int rows, int cols, Format format, RowReader source,
+            KernelThreads threads) {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("cannot pack a " + rows + "x" + cols + " matrix");
         }
-        long panelBytes = (long) cols * PANEL * 4;
+        long panelBytes = (long) cols * PANEL * format.bytes;
         int panels = ceilDiv(rows, PANEL);
         int perChunk = (int) Math.max(1, Math.min(panels, MAX_CHUNK_BYTES / panelBytes));
         int chunkCount = ceilDiv(panels, perChunk);
@@ -79,11 +114,21 @@ public final class PanelMatrix {
         NDArray[] storage = new NDArray[chunkCount];
         for (int c = 0; c < chunkCount; c++) {
             int n = Math.min(perChunk, panels - c * perChunk);
-            storage[c] = owner.create(new Shape(n, cols, PANEL), DataType.FLOAT32);       // uninitialised
+            // uninitialised; bf16 panels as pairs of bytes, since DJL's PyTorch engine aborts the JVM on a BFLOAT16
+            // (or an INT16) array
+            storage[c] = format == Format.BF16 ? owner.create(new Shape(n, cols, PANEL * 2), DataType.INT8)
+                    : owner.create(new Shape(n, cols, PANEL), DataType.FLOAT32);
             chunks[c] = CpuKernels.memory(storage[c]);
         }
-        PanelMatrix packed = new PanelMatrix(rows, cols, 0, perChunk, chunks, storage);
-        threads.run(panels, p -> packed.fill(p, source));
+        PanelMatrix packed = new PanelMatrix(rows, cols, 0, perChunk, format, chunks, storage);
+        try {
+            threads.run(panels, p -> packed.fill(p, source));
+        } catch (RuntimeException e) {
+            for (NDArray chunk : storage) {
+                chunk.close();
+            }
+            throw e;
+        }
         return packed;
     }
 
@@ -101,7 +146,7 @@ public final class PanelMatrix {
 
     private void fill(int p, RowReader source) {
         ByteBuffer chunk = chunks[p / panelsPerChunk];
-        int base = (p % panelsPerChunk) * cols * PANEL * 4;
+        int base = (p % panelsPerChunk) * cols * PANEL;
         float[] row = new float[cols];
         for (int j = 0; j < PANEL; j++) {
             int r = p * PANEL + j;
@@ -111,9 +156,30 @@ public final class PanelMatrix {
                 java.util.Arrays.fill(row, 0f);                  // padding rows of the last panel
             }
             for (int k = 0; k < cols; k++) {
-                chunk.putFloat(base + (k * PANEL + j) * 4, row[k]);
+                int at = base + k * PANEL + slot(j);
+                if (!bf16) {
+                    chunk.putFloat(at * 4, row[k]);
+                    continue;
+                }
+                int bits = Float.floatToRawIntBits(row[k]);
+                if ((bits & 0xFFFF) != 0) {
+                    throw new IllegalArgumentException("row " + r + " column " + k + " holds " + row[k]
+                            + ", which bf16 cannot hold exactly: pack it as fp32");
+                }
+                chunk.putShort(at * 2, (short) (bits >>> 16));
             }
         }
+    }
+
+    /**
+     * Where output j of a panel column sits in it: at j for fp32; for bf16 outputs j and LANES + j share the int at
+     * 2j (low and high half). The kernels then widen a column's first LANES outputs with one shift of its ints
+     * (a bf16 value is the upper half of its fp32 bits), and the other LANES with one mask, with no shuffle. They
+     * do so inline in every loop rather than in a helper: a method that returns a FloatVector boxes it wherever the
+     * JIT does not inline it (see {@link #store}).
+     */
+    private int slot(int j) {
+        return !bf16 ? j : j < LANES ? 2 * j : 2 * (j - LANES) + 1;
     }
 
     /** Rows [from, to) of this matrix, sharing its panels: the q/k/v parts of a stacked projection, say. */
@@ -121,7 +187,7 @@ public final class PanelMatrix {
         if (from < 0 || to > rows || from >= to) {
             throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a matrix of " + rows);
         }
-        return new PanelMatrix(to - from, cols, firstRow + from, panelsPerChunk, chunks, storage);
+        return new PanelMatrix(to - from, cols, firstRow + from, panelsPerChunk, format, chunks, storage);
     }
 
     /** Output features (W's rows). */
@@ -134,6 +200,20 @@ public final class PanelMatrix {
         return cols;
     }
 
+    /** How the panels store each value. */
+    public Format format() {
+        return format;
+    }
+
+    /** The bytes the panels take (all of them, for a view of rows too). */
+    public long bytes() {
+        long total = 0;
+        for (NDArray chunk : storage) {
+            total += chunk.size() * chunk.getDataType().getNumOfBytes();
+        }
+        return total;
+    }
+
     /** Row {@code r} of W [cols] into {@code dst[offset, offset + cols)}: an embedding lookup on a tied matrix. */
     public void row(int r, float[] dst, int offset) {
         if (r < 0 || r >= rows) {
@@ -142,9 +222,10 @@ public final class PanelMatrix {
         int g = firstRow + r;
         int p = g / PANEL;
         ByteBuffer chunk = chunks[p / panelsPerChunk];
-        int at = (p % panelsPerChunk) * cols * PANEL * 4 + (g % PANEL) * 4;
+        int at = (p % panelsPerChunk) * cols * PANEL + slot(g % PANEL);
         for (int k = 0; k < cols; k++) {
-            dst[offset + k] = chunk.getFloat(at + k * PANEL * 4);
+            int i = at + k * PANEL;
+            dst[offset + k] = bf16 ? Float.intBitsToFloat(chunk.getShort(i * 2) << 16) : chunk.getFloat(i * 4);
         }
     }
 
@@ -165,8 +246,11 @@ public final class PanelMatrix {
         }
         int firstPanel = firstRow / PANEL;
         int panels = ceilDiv(firstRow + rows, PANEL) - firstPanel;
-        // a task is a few panels: enough tasks to balance the threads, few enough to keep the handout cheap
-        int group = Math.max(1, panels / (threads.size() * 8));
+        // a task is a few panels: enough tasks to balance the threads, few enough to keep the handout cheap; for a
+        // single row a multiple of 4, so that gemv4 takes them all (with 512-bit vectors a 1024-row matrix is only
+        // 32 panels, which would otherwise be handed out in twos, each through tile1 at half the memory speed)
+        int balanced = Math.max(1, panels / (threads.size() * 8));
+        int group = m == 1 ? (balanced + 3) / 4 * 4 : balanced;
         int tasks = ceilDiv(panels, group);
         for (int m0 = 0; m0 < m; m0 += ROW_BLOCK) {
             int block = m0;
@@ -191,7 +275,7 @@ public final class PanelMatrix {
     /** Rows [m0, m0 + count) of x through panel p. */
     private void panel(int p, float[] x, int m0, int count, ByteBuffer y, float[] sums) {
         ByteBuffer w = chunks[p / panelsPerChunk];
-        int base = (p % panelsPerChunk) * cols * PANEL * 4;
+        int base = (p % panelsPerChunk) * cols * PANEL;                  // in values
         int col = p * PANEL - firstRow;              // this panel's first output column, in this matrix
         int m = m0;
         int end = m0 + count;
@@ -222,9 +306,13 @@ public final class PanelMatrix {
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
         int k0 = m * cols;
         int o = base;
-        for (int k = 0; k < cols; k++, o += PANEL * 4) {
-            FloatVector lo = FloatVector.fromByteBuffer(SPECIES, w, o, LE);               // panel[k, :LANES]
-            FloatVector hi = FloatVector.fromByteBuffer(SPECIES, w, o + LANES * 4, LE);   // panel[k, LANES:]
+        for (int k = 0; k < cols; k++, o += PANEL) {
+            FloatVector lo = bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * o, LE).lanewise(LSHL, 16).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * o, LE);                        // panel[k, :LANES]
+            FloatVector hi = bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * o, LE).lanewise(AND, HIGH_HALVES).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * (o + LANES), LE);              // panel[k, LANES:]
             int i = k0 + k;
             FloatVector v = FloatVector.broadcast(SPECIES, x[i]);
             a0 = lo.fma(v, a0);
@@ -275,9 +363,13 @@ public final class PanelMatrix {
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int k0 = m * cols;
         int o = base;
-        for (int k = 0; k < cols; k++, o += PANEL * 4) {
-            FloatVector lo = FloatVector.fromByteBuffer(SPECIES, w, o, LE);
-            FloatVector hi = FloatVector.fromByteBuffer(SPECIES, w, o + LANES * 4, LE);
+        for (int k = 0; k < cols; k++, o += PANEL) {
+            FloatVector lo = bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * o, LE).lanewise(LSHL, 16).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * o, LE);
+            FloatVector hi = bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * o, LE).lanewise(AND, HIGH_HALVES).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * (o + LANES), LE);
             int i = k0 + k;
             FloatVector v = FloatVector.broadcast(SPECIES, x[i]);
             a0 = lo.fma(v, a0);
@@ -307,9 +399,13 @@ public final class PanelMatrix {
         FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, b0 = a0, b1 = a0;
         int k0 = m * cols;
         int o = base;
-        for (int k = 0; k < cols; k++, o += PANEL * 4) {
-            FloatVector lo = FloatVector.fromByteBuffer(SPECIES, w, o, LE);
-            FloatVector hi = FloatVector.fromByteBuffer(SPECIES, w, o + LANES * 4, LE);
+        for (int k = 0; k < cols; k++, o += PANEL) {
+            FloatVector lo = bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * o, LE).lanewise(LSHL, 16).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * o, LE);
+            FloatVector hi = bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * o, LE).lanewise(AND, HIGH_HALVES).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * (o + LANES), LE);
             FloatVector v = FloatVector.broadcast(SPECIES, x[k0 + k]);
             a0 = lo.fma(v, a0);
             b0 = hi.fma(v, b0);
@@ -333,10 +429,16 @@ public final class PanelMatrix {
         FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0;
         int k0 = m * cols;
         int o = base;
-        for (int k = 0; k < cols; k++, o += PANEL * 4) {
+        for (int k = 0; k < cols; k++, o += PANEL) {
             FloatVector v = FloatVector.broadcast(SPECIES, x[k0 + k]);
-            a0 = FloatVector.fromByteBuffer(SPECIES, w, o, LE).fma(v, a0);
-            b0 = FloatVector.fromByteBuffer(SPECIES, w, o + LANES * 4, LE).fma(v, b0);
+            FloatVector lo = bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * o, LE).lanewise(LSHL, 16).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * o, LE);
+            FloatVector hi = bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * o, LE).lanewise(AND, HIGH_HALVES).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * (o + LANES), LE);
+            a0 = lo.fma(v, a0);
+            b0 = hi.fma(v, b0);
         }
         a0.intoArray(sums, 0);
         b0.intoArray(sums, LANES);
@@ -355,23 +457,43 @@ public final class PanelMatrix {
      */
     private void gemv4(int p, float[] x, int m, ByteBuffer y, float[] sums) {
         ByteBuffer w = chunks[p / panelsPerChunk];
-        int base = (p % panelsPerChunk) * cols * PANEL * 4;
-        int p1 = base + cols * PANEL * 4;
-        int p2 = p1 + cols * PANEL * 4;
-        int p3 = p2 + cols * PANEL * 4;
+        int base = (p % panelsPerChunk) * cols * PANEL;                  // in values
+        int p1 = base + cols * PANEL;
+        int p2 = p1 + cols * PANEL;
+        int p3 = p2 + cols * PANEL;
         FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0, c0 = a0, d0 = a0, e0 = a0, f0 = a0, g0 = a0, h0 = a0;
         int k0 = m * cols;
         int o = 0;
-        for (int k = 0; k < cols; k++, o += PANEL * 4) {
+        for (int k = 0; k < cols; k++, o += PANEL) {
             FloatVector v = FloatVector.broadcast(SPECIES, x[k0 + k]);
-            a0 = FloatVector.fromByteBuffer(SPECIES, w, base + o, LE).fma(v, a0);
-            b0 = FloatVector.fromByteBuffer(SPECIES, w, base + o + LANES * 4, LE).fma(v, b0);
-            c0 = FloatVector.fromByteBuffer(SPECIES, w, p1 + o, LE).fma(v, c0);
-            d0 = FloatVector.fromByteBuffer(SPECIES, w, p1 + o + LANES * 4, LE).fma(v, d0);
-            e0 = FloatVector.fromByteBuffer(SPECIES, w, p2 + o, LE).fma(v, e0);
-            f0 = FloatVector.fromByteBuffer(SPECIES, w, p2 + o + LANES * 4, LE).fma(v, f0);
-            g0 = FloatVector.fromByteBuffer(SPECIES, w, p3 + o, LE).fma(v, g0);
-            h0 = FloatVector.fromByteBuffer(SPECIES, w, p3 + o + LANES * 4, LE).fma(v, h0);
+            int p0o = base + o;
+            a0 = (bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * p0o, LE).lanewise(LSHL, 16).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * p0o, LE)).fma(v, a0);
+            b0 = (bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * p0o, LE).lanewise(AND, HIGH_HALVES).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * (p0o + LANES), LE)).fma(v, b0);
+            int p1o = p1 + o;
+            c0 = (bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * p1o, LE).lanewise(LSHL, 16).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * p1o, LE)).fma(v, c0);
+            d0 = (bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * p1o, LE).lanewise(AND, HIGH_HALVES).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * (p1o + LANES), LE)).fma(v, d0);
+            int p2o = p2 + o;
+            e0 = (bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * p2o, LE).lanewise(LSHL, 16).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * p2o, LE)).fma(v, e0);
+            f0 = (bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * p2o, LE).lanewise(AND, HIGH_HALVES).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * (p2o + LANES), LE)).fma(v, f0);
+            int p3o = p3 + o;
+            g0 = (bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * p3o, LE).lanewise(LSHL, 16).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * p3o, LE)).fma(v, g0);
+            h0 = (bf16
+                    ? IntVector.fromByteBuffer(INTS, w, 2 * p3o, LE).lanewise(AND, HIGH_HALVES).reinterpretAsFloats()
+                    : FloatVector.fromByteBuffer(SPECIES, w, 4 * (p3o + LANES), LE)).fma(v, h0);
         }
         int col = p * PANEL - firstRow;
         a0.intoArray(sums, 0);

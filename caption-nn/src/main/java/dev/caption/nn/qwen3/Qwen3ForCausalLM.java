@@ -27,6 +27,7 @@ import dev.caption.nn.modules.RmsNormW;
 import dev.caption.nn.modules.Scope;
 import dev.caption.nn.weights.Checkpoint;
 import dev.caption.nn.weights.WeightLoader;
+import dev.caption.tensor.DType;
 
 /**
  * transformers' Qwen3ForCausalLM (modeling_qwen3.py, v4.51.3), eager attention, fp32 on the CPU: one class per
@@ -56,6 +57,8 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
     /** FLOAT32, or FLOAT16 for matmul weights and activations (GPU); norms and softmax always run in fp32. */
     private final DataType compute;
     private final List<ByteBuffer> buffers;
+    /** The weights' bytes as loaded (see {@link #weightBytes}). */
+    private final long weightBytes;
     private final Use use;
     /** The CPU kernels' threads when the weights are packed for them; null when libtorch computes everything. */
     private final KernelThreads kernels;
@@ -97,6 +100,7 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
         }
         rope = new Rope(config.headDim(), config.ropeTheta());
         buffers = loaded.buffers();
+        weightBytes = loaded.bytesHandedOut();
     }
 
     /** Builds a model on {@code loader}'s weights for {@code use}, closing what it made if that fails. */
@@ -300,10 +304,11 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
 
     /**
      * A model of {@code config}'s size with N(0, 0.02) weights, for benchmarks (speed does not depend on values).
-     * The same seed gives the same weights for either use.
+     * The weights are rounded to bf16, the dtype of Qwen3's hub checkpoints, so that they are laid out as a real
+     * checkpoint's are. The same seed gives the same weights for either use.
      */
     public static Qwen3ForCausalLM random(Qwen3Config config, NDManager manager, long seed, Use use) {
-        return build(config, manager, m -> WeightLoader.random(m, seed), DataType.FLOAT32, use);
+        return build(config, manager, m -> WeightLoader.random(m, seed, DType.BF16), DataType.FLOAT32, use);
     }
 
     /**
@@ -322,6 +327,14 @@ public final class Qwen3ForCausalLM implements AutoCloseable {
 
     public Qwen3Config config() {
         return config;
+    }
+
+    /**
+     * The bytes the weights take as loaded: fp32 tensors, and packed matrices in their panels' format (bf16 ones for
+     * a bf16 checkpoint). What a decoding step reads; before conversion for a FLOAT16 model.
+     */
+    public long weightBytes() {
+        return weightBytes;
     }
 
     /**

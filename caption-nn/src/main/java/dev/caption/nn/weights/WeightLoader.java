@@ -35,21 +35,27 @@ public final class WeightLoader {
     private final List<String> missing = new ArrayList<>();
     private final List<String> mismatched = new ArrayList<>();
     private final List<ByteBuffer> buffers = new ArrayList<>();
+    /** Bytes of the tensors and panels handed out so far. */
+    private long bytesHandedOut;
 
     private final long randomSeed;
+    /** The dtype random weights are drawn in: F32, or BF16 for values rounded as a bf16 checkpoint holds them. */
+    private final DType randomDtype;
     private final boolean shapesOnly;
 
     public WeightLoader(Checkpoint checkpoint, NDManager manager) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.randomSeed = 0;
+        this.randomDtype = DType.F32;
         this.shapesOnly = false;
     }
 
-    private WeightLoader(NDManager manager, long seed, boolean shapesOnly) {
+    private WeightLoader(NDManager manager, long seed, DType randomDtype, boolean shapesOnly) {
         this.checkpoint = null;
         this.manager = manager;
         this.randomSeed = seed;
+        this.randomDtype = randomDtype;
         this.shapesOnly = shapesOnly;
     }
 
@@ -58,7 +64,7 @@ public final class WeightLoader {
      * shapes asked for. For checking an architecture against published sizes without its memory.
      */
     public static WeightLoader shapesOnly(NDManager manager) {
-        return new WeightLoader(manager, 0, true);
+        return new WeightLoader(manager, 0, DType.F32, true);
     }
 
     /** Name to shape of every tensor asked for, in order: a checkpoint's layout (see RandomCheckpoint). */
@@ -81,10 +87,15 @@ public final class WeightLoader {
 
     /**
      * A loader without a checkpoint that hands out N(0, 0.02) tensors of the asked shapes: real-size models for
-     * benchmarks, whose speed does not depend on the weights' values.
+     * benchmarks, whose speed does not depend on the weights' values. {@code dtype} is the dtype of the model's hub
+     * checkpoints, F32 or BF16: bf16 values are rounded to bf16 (and held in fp32 like a bf16 checkpoint's), so that
+     * the weights are laid out as a real checkpoint's would be ({@link #packed}).
      */
-    public static WeightLoader random(NDManager manager, long seed) {
-        return new WeightLoader(manager, seed, false);
+    public static WeightLoader random(NDManager manager, long seed, DType dtype) {
+        if (dtype != DType.F32 && dtype != DType.BF16) {
+            throw new IllegalArgumentException("random weights are F32 or BF16, not " + dtype);
+        }
+        return new WeightLoader(manager, seed, dtype, false);
     }
 
     /** Whether the checkpoint holds {@code name} (false without a checkpoint). */
@@ -98,6 +109,7 @@ public final class WeightLoader {
         if (shapesOnly) {
             return manager.create(0f);
         }
+        bytesHandedOut += new Shape(shape).size() * 4;
         if (checkpoint == null) {
             return random(shape);
         }
@@ -121,10 +133,20 @@ public final class WeightLoader {
         taken.add(name);
     }
 
-    /** N(0, 0.02) of {@code shape}, seeded by the loader's seed and how many tensors were asked for so far. */
+    /**
+     * N(0, 0.02) of {@code shape}, seeded by the loader's seed and how many tensors were asked for so far, rounded
+     * to bf16 in place for a BF16 loader.
+     */
     private NDArray random(long[] shape) {
         manager.getEngine().setRandomSeed((int) (randomSeed + taken.size()));
-        return manager.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
+        NDArray random = manager.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
+        if (randomDtype == DType.BF16) {
+            ByteBuffer values = CpuKernels.memory(random);
+            for (int i = 0; i < values.capacity(); i += 4) {
+                values.putFloat(i, Float16.bf16ToFloat(Float16.floatToBf16(values.getFloat(i))));
+            }
+        }
+        return random;
     }
 
     /**
@@ -155,9 +177,10 @@ public final class WeightLoader {
 
     /**
      * The named matrices [rows_i, cols] stacked along their rows (torch.cat(parts, 0)) and packed for the CPU
-     * matmul kernel, fp32: each is read once from the checkpoint in its own dtype, bf16 and f16 widened as they are
-     * read, so no fp32 copy of the checkpoint is made. A missing or mis-shaped part is recorded for {@link #finish}
-     * like {@link #take}'s, and packed as zeros.
+     * matmul kernel: each is read once from the checkpoint in its own dtype, bf16 and f16 widened as they are read,
+     * so no fp32 copy of the checkpoint is made. The panels are bf16 when every part is bf16 in the checkpoint (the
+     * values unchanged, in half the memory), fp32 otherwise. A missing or mis-shaped part is recorded for
+     * {@link #finish} like {@link #take}'s, and packed as zeros.
      */
     public PanelMatrix packed(List<Part> parts, int cols, KernelThreads threads) {
         if (shapesOnly) {
@@ -166,24 +189,38 @@ public final class WeightLoader {
         List<PanelMatrix.RowReader> readers = new ArrayList<>();
         List<NDArray> temporaries = new ArrayList<>();
         int[] starts = new int[parts.size() + 1];
+        boolean allBf16 = true;
         for (int i = 0; i < parts.size(); i++) {
             Part part = parts.get(i);
             starts[i + 1] = starts[i] + part.rows();
             long[] shape = {part.rows(), cols};
             record(part.name(), shape);
             readers.add(rows(part.name(), shape, temporaries));
+            allBf16 &= dtype(part.name()) == DType.BF16;
         }
+        PanelMatrix.Format format = allBf16 ? PanelMatrix.Format.BF16 : PanelMatrix.Format.FP32;
         try {
-            return PanelMatrix.pack(manager, starts[parts.size()], cols, (r, dst) -> {
+            PanelMatrix packed = PanelMatrix.pack(manager, starts[parts.size()], cols, format, (r, dst) -> {
                 int i = 0;
                 while (r >= starts[i + 1]) {
                     i++;
                 }
                 readers.get(i).read(r - starts[i], dst);
             }, threads);
+            bytesHandedOut += packed.bytes();
+            return packed;
         } finally {
             temporaries.forEach(NDArray::close);
         }
+    }
+
+    /** The dtype {@code name} is held in: the checkpoint's, or the random weights'; null if it is missing. */
+    private DType dtype(String name) {
+        if (checkpoint == null) {
+            return randomDtype;
+        }
+        Checkpoint.Located located = checkpoint.locate(name);
+        return located == null ? null : located.entry().dtype();
     }
 
     /** A row reader of the named tensor [rows, cols] as {@link #take} would give it. */
@@ -244,6 +281,14 @@ public final class WeightLoader {
             sb.append(" unexpected ").append(unexpected.size()).append(' ').append(unexpected).append(';');
         }
         throw new IllegalStateException(sb.substring(0, sb.length() - 1));
+    }
+
+    /**
+     * The bytes of everything handed out so far: fp32 tensors, and packed matrices in their panels' format
+     * (padding included). A model's weights in memory, before any conversion to its compute type.
+     */
+    public long bytesHandedOut() {
+        return bytesHandedOut;
     }
 
     /** Keeps the buffers (and so the arrays made from them) alive as long as the model holds this. */

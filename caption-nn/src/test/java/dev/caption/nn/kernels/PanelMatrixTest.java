@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import ai.djl.ndarray.NDManager;
+import dev.caption.tensor.Float16;
 
 /**
  * The packed matmul against a plain double-precision product, for shapes that leave partial panels and partial
@@ -50,8 +51,24 @@ class PanelMatrixTest {
     }
 
     private static PanelMatrix pack(float[][] w) {
-        return PanelMatrix.pack(manager, w.length, w[0].length, (r, dst) -> System.arraycopy(w[r], 0, dst, 0, w[r].length),
-                threads);
+        return pack(w, PanelMatrix.Format.FP32);
+    }
+
+    private static PanelMatrix pack(float[][] w, PanelMatrix.Format format) {
+        return PanelMatrix.pack(manager, w.length, w[0].length, format,
+                (r, dst) -> System.arraycopy(w[r], 0, dst, 0, w[r].length), threads);
+    }
+
+    /** {@code w} with every value rounded to bf16, as a bf16 checkpoint holds it. */
+    private static float[][] bf16(float[][] w) {
+        float[][] rounded = new float[w.length][];
+        for (int r = 0; r < w.length; r++) {
+            rounded[r] = new float[w[r].length];
+            for (int k = 0; k < w[r].length; k++) {
+                rounded[r][k] = Float16.bf16ToFloat(Float16.floatToBf16(w[r][k]));
+            }
+        }
+        return rounded;
     }
 
     private static float[] multiply(PanelMatrix w, float[][] x) {
@@ -137,5 +154,31 @@ class PanelMatrixTest {
         assertArrayEquals(w[from + 2], row, 0f);
         assertThrows(IndexOutOfBoundsException.class, () -> view.row(to - from, row, 0));
         assertThrows(IllegalArgumentException.class, () -> all.rows(0, rows + 1));
+    }
+
+    @Test
+    void bf16PanelsGiveTheFp32PanelsProductBitForBit() {
+        int cols = 72;
+        // every tile size, and a view over enough panels for the single-row path's four-panel kernel
+        float[][] w = bf16(random(MANY_ROWS, cols, 9));
+        float[][] x = random(13, cols, 10);
+        PanelMatrix fp32 = pack(w, PanelMatrix.Format.FP32).rows(3, MANY_ROWS - 1);
+        PanelMatrix half = pack(w, PanelMatrix.Format.BF16).rows(3, MANY_ROWS - 1);
+        assertEquals(PanelMatrix.Format.BF16, half.format());
+        assertEquals(fp32.bytes(), 2 * half.bytes());
+        assertArrayEquals(multiply(fp32, x), multiply(half, x), 0f);
+        assertArrayEquals(multiply(fp32, new float[][] {x[0]}), multiply(half, new float[][] {x[0]}), 0f);
+        float[] row = new float[cols];
+        half.row(5, row, 0);
+        assertArrayEquals(w[3 + 5], row, 0f);
+    }
+
+    @Test
+    void packingAValueThatBf16CannotHoldAsBf16IsRefused() {
+        float[][] w = bf16(random(PanelMatrix.PANEL + 1, 8, 11));
+        w[PanelMatrix.PANEL][3] = 1.0001f;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> pack(w, PanelMatrix.Format.BF16));
+        assertTrue(e.getMessage().contains("row " + PanelMatrix.PANEL + " column 3"), e.getMessage());
     }
 }
