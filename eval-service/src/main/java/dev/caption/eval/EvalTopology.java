@@ -88,13 +88,13 @@ public final class EvalTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                 Serdes.String(), Pending.SERDE));
         Consumed<String, byte[]> raw = Consumed.with(Serdes.String(), Serdes.ByteArray());
-        ScoringTicks ticks = new ScoringTicks();
+        ScoringTasks tasks = new ScoringTasks();
 
         KStream<String, Outcome> fromReferences = builder.stream(topics.name(Topic.REFERENCES), raw.withName("references-source"))
-                .process(() -> new ReferenceArrivals(topics.name(Topic.DLQ), ticks), Named.as("reference-arrivals"),
+                .process(() -> new ReferenceArrivals(topics.name(Topic.DLQ), tasks), Named.as("reference-arrivals"),
                         REFERENCES_STORE, WAITING_STORE, PENDING_STORE);
         KStream<String, Outcome> fromCaptions = builder.stream(topics.name(Topic.CAPTIONS), raw.withName("captions-source"))
-                .process(() -> new CaptionScoring(settings, scorer, ticks), Named.as("caption-scoring"),
+                .process(() -> new CaptionScoring(settings, scorer, tasks), Named.as("caption-scoring"),
                         REFERENCES_STORE, WAITING_STORE, PENDING_STORE);
 
         Map<String, KStream<String, Outcome>> branches = fromReferences.merge(fromCaptions, Named.as("outcomes"))

@@ -20,13 +20,13 @@ import dev.caption.core.message.References;
 final class ReferenceArrivals implements Processor<String, byte[], String, Outcome> {
 
     private final String dlqTopic;
-    private final ScoringTicks ticks;
+    private final ScoringTasks tasks;
     private ProcessorContext<String, Outcome> context;
     private EvalStores stores;
 
-    ReferenceArrivals(String dlqTopic, ScoringTicks ticks) {
+    ReferenceArrivals(String dlqTopic, ScoringTasks tasks) {
         this.dlqTopic = dlqTopic;
-        this.ticks = ticks;
+        this.tasks = tasks;
     }
 
     @Override
@@ -62,7 +62,7 @@ final class ReferenceArrivals implements Processor<String, byte[], String, Outco
             stores.waiting().delete(kv.key);
         }
         if (!released.isEmpty()) {
-            ticks.start(context.taskId());
+            tasks.startTick(context.taskId());
         }
     }
 }
