@@ -61,6 +61,14 @@ public interface StageConfig {
         /** This replica's stable id (a StatefulSet pod name); random when absent. */
         Optional<String> instanceId();
 
+        /**
+         * Leave the consumer group when the service stops, although the instance id makes it a static member
+         * that would otherwise keep its partitions until the session times out, waiting for its restart. For
+         * replicas an autoscaler removes.
+         */
+        @WithDefault("false")
+        boolean leaveGroupOnClose();
+
         /** Consumer group; default caption-<stage>. */
         Optional<String> groupId();
     }

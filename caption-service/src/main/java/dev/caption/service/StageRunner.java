@@ -86,6 +86,7 @@ public class StageRunner {
                 .maxRetries(l.maxRetries())
                 .retryBackoff(l.retryBackoff())
                 .shutdownTimeout(l.shutdownTimeout())
+                .leaveGroupOnClose(l.leaveGroupOnClose())
                 .maxRecordBytes(topics.maxRecordBytes())
                 .consumerProperty("max.partition.fetch.bytes", topics.maxRecordBytes());
         l.instanceId().filter(id -> !id.isBlank()).ifPresent(b::instanceId);

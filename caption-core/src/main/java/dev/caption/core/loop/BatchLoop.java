@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -464,7 +465,10 @@ public final class BatchLoop implements AutoCloseable {
         Consumer<String, byte[]> c = consumer;
         if (c != null) {
             try {
-                c.close(Duration.ofSeconds(5));
+                // a dynamic member leaves either way; a static one stays for its restart unless told to leave
+                c.close(CloseOptions.groupMembershipOperation(config.leaveGroupOnClose()
+                        ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                        : CloseOptions.GroupMembershipOperation.DEFAULT).withTimeout(Duration.ofSeconds(5)));
             } catch (RuntimeException e) {
                 LOG.debug("{}: consumer close failed", config.stage(), e);
             }

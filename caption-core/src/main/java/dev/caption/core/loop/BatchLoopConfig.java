@@ -18,6 +18,10 @@ import dev.caption.core.kafka.PipelineRole;
  * aborts its predecessor's open transaction at once and takes its partitions back without a rebalance. Without
  * an instance id, a random one is used, which is safe but makes a crashed replica's open transaction block
  * downstream {@code read_committed} readers until {@code transaction.timeout.ms}.
+ *
+ * <p>A static member that closes stays in its group until {@code session.timeout.ms}, keeping its partitions for
+ * its restart. {@code leaveGroupOnClose} makes it leave at once instead (KIP-1092), so that the other replicas take
+ * its partitions over without waiting: for replicas that an autoscaler removes for good.
  */
 public final class BatchLoopConfig {
 
@@ -29,6 +33,7 @@ public final class BatchLoopConfig {
     private final String instanceId;
     private final boolean explicitInstanceId;
     private final boolean staticMembership;
+    private final boolean leaveGroupOnClose;
     private final int maxBatch;
     private final Duration maxWait;
     private final int maxRetries;
@@ -51,6 +56,7 @@ public final class BatchLoopConfig {
         this.explicitInstanceId = b.instanceId != null;
         this.instanceId = b.instanceId != null ? b.instanceId : java.util.UUID.randomUUID().toString();
         this.staticMembership = b.staticMembership && explicitInstanceId;
+        this.leaveGroupOnClose = b.leaveGroupOnClose;
         this.maxBatch = positive(b.maxBatch, "maxBatch");
         this.maxWait = Objects.requireNonNull(b.maxWait);
         this.maxRetries = Math.max(0, b.maxRetries);
@@ -73,6 +79,7 @@ public final class BatchLoopConfig {
     public String groupId() { return groupId; }
     public String instanceId() { return instanceId; }
     public boolean staticMembership() { return staticMembership; }
+    public boolean leaveGroupOnClose() { return leaveGroupOnClose; }
     public int maxBatch() { return maxBatch; }
     public Duration maxWait() { return maxWait; }
     public int maxRetries() { return maxRetries; }
@@ -114,6 +121,7 @@ public final class BatchLoopConfig {
         private String groupId;
         private String instanceId;
         private boolean staticMembership = true;
+        private boolean leaveGroupOnClose;
         private int maxBatch = 32;
         private Duration maxWait = Duration.ofMillis(50);
         private int maxRetries = 3;
@@ -137,6 +145,8 @@ public final class BatchLoopConfig {
         public Builder instanceId(String instanceId) { this.instanceId = instanceId; return this; }
         /** Use the instance id as {@code group.instance.id} (default true when an instance id is given). */
         public Builder staticMembership(boolean enabled) { this.staticMembership = enabled; return this; }
+        /** Leave the group on close even as a static member (default false: keep the partitions for a restart). */
+        public Builder leaveGroupOnClose(boolean leave) { this.leaveGroupOnClose = leave; return this; }
         /** Most records per batch (and per poll). */
         public Builder maxBatch(int maxBatch) { this.maxBatch = maxBatch; return this; }
         /** How long to keep polling for more records once the first one of a batch arrived. */
