@@ -135,12 +135,13 @@ public final class WeightLoader {
 
     /**
      * N(0, 0.02) of {@code shape}, seeded by the loader's seed and how many tensors were asked for so far, rounded
-     * to bf16 in place for a BF16 loader.
+     * to bf16 in place for a BF16 loader on the CPU (on a GPU they stay fp32: there they are libtorch tensors either
+     * way, and only the CPU kernels' panels depend on the dtype).
      */
     private NDArray random(long[] shape) {
         manager.getEngine().setRandomSeed((int) (randomSeed + taken.size()));
         NDArray random = manager.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
-        if (randomDtype == DType.BF16) {
+        if (randomDtype == DType.BF16 && !random.getDevice().isGpu()) {
             ByteBuffer values = CpuKernels.memory(random);
             for (int i = 0; i < values.capacity(); i += 4) {
                 values.putFloat(i, Float16.bf16ToFloat(Float16.floatToBf16(values.getFloat(i))));
