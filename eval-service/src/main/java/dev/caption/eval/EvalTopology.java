@@ -46,9 +46,9 @@ import dev.caption.core.message.Score;
  * when that many are pending or once the oldest has waited {@code maxWait} (wall clock), so the model sees many
  * sentences per call. The wait is checked only while a task has pending captions: under exactly-once each check
  * would otherwise commit a transaction every commit interval on an idle service. Batches form per task
- * (partition): a task's processor sees only its own captions. All
- * stores are changelogged and the app runs with exactly_once_v2: a crash replays from the last commit without
- * losing or duplicating a score.
+ * (partition), and a call with room left takes in the captions pending in the other tasks of its stream thread,
+ * each task forwarding its own scores ({@link CaptionScoring}). All stores are changelogged and the app runs with
+ * exactly_once_v2: a crash replays from the last commit without losing or duplicating a score.
  */
 public final class EvalTopology {
 

@@ -77,9 +77,7 @@ public final class TeacherForcing {
             NDIndex part = new NDIndex("{}:{}", from, Math.min(n, from + chunk));
             NDArray logits = model.logits(picked.get(part));                                   // [n, V]
             NDArray logProbs = logits.logSoftmax(-1);                                          // [n, V]
-            if (logits != logProbs) {
-                logits.close();      // log_softmax's backward reads only its output
-            }
+            logits.close();          // log_softmax's backward reads only its output
             NDArray partSum = logProbs.gather(target.get(part), 1).sum();
             sum = sum == null ? partSum : sum.add(partSum);
         }
